@@ -1,0 +1,108 @@
+"""The time budget of one check run (``-t``), always armed.
+
+A :class:`Deadline` knows how much of the budget is left, which stage of the
+check is running, and hands the remaining time to sockets, HTTP requests,
+SQL connections and subprocesses. A hard timer (SIGALRM) catches anything
+that ignores its own timeout and raises :class:`CheckTimeout` naming the
+stage; children started through :meth:`Deadline.run` are killed with their
+whole process group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Iterator, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
+
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class CheckTimeout(Exception):
+    """The check ran out of time; ``stage`` says what it was doing."""
+
+    def __init__(self, seconds: float, stage: str) -> None:
+        super().__init__(f"timeout after {seconds:g}s while {stage}")
+        self.seconds = seconds
+        self.stage = stage
+
+
+class Deadline:
+    """A time budget starting now, in seconds (fractions allowed)."""
+
+    def __init__(self, seconds: float = DEFAULT_TIMEOUT) -> None:
+        self.seconds = seconds
+        self.stage_name = "starting"
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left; raises :class:`CheckTimeout` when none are."""
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise self.expired()
+        return left
+
+    def expired(self) -> CheckTimeout:
+        """The exception that reports this deadline as passed."""
+        return CheckTimeout(self.seconds, self.stage_name)
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Name what the check is doing, for a timeout or error message.
+
+        When the block raises, the stage stays set, so the error is reported
+        with the stage it happened in.
+        """
+        outer, self.stage_name = self.stage_name, name
+        yield
+        self.stage_name = outer
+
+    def arm(self) -> None:
+        """Start the hard timer that interrupts the main thread at the deadline."""
+
+        def _expire(signum: int, frame: object) -> None:
+            raise self.expired()
+
+        signal.signal(signal.SIGALRM, _expire)
+        signal.setitimer(signal.ITIMER_REAL, max(self._end - time.monotonic(), 0.001))
+
+    def disarm(self) -> None:
+        """Stop the hard timer."""
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def run(self, argv: Sequence[str], input: bytes | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """Run *argv* (never through a shell) within the remaining time.
+
+        Output is captured as bytes. On timeout the child's whole process
+        group is killed and :class:`CheckTimeout` raised.
+        """
+        import subprocess
+
+        proc = subprocess.Popen(
+            list(argv), stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            start_new_session=True,
+        )
+        try:
+            out, err = proc.communicate(input, timeout=self.remaining())
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise self.expired() from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        proc.wait(0.5)

@@ -1,0 +1,55 @@
+"""What a check prints: one status line, optional long output, bounded.
+
+``NAME STATE - summary | perfdata`` on the first line; long output on the
+following lines. Text from the outside world (logs, servers, exceptions) is
+sanitised: no control characters, no ``|`` (it would start perfdata), no
+line breaks inside the status line, and the whole output stays far below
+the 8 KB Nagios keeps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
+MAX_SUMMARY = 200
+MAX_LINE = 300
+MAX_OUTPUT = 4000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def sanitize(text: object, limit: int = MAX_LINE) -> str:
+    """One clean line from any text: control runs become one space, ``|`` '/'."""
+    clean = _CONTROL.sub(" ", str(text)).replace("|", "/").strip()
+    if len(clean) > limit:
+        clean = clean[: limit - 3].rstrip() + "..."
+    return clean
+
+
+def status_line(name: str, code: int, summary: str, perfdata: Iterable[object] = ()) -> str:
+    """The first output line: ``NAME STATE - summary | perfdata``."""
+    line = f"{name} {STATE_NAMES[code]} - {sanitize(summary, MAX_SUMMARY)}"
+    items: list[str] = []
+    room = MAX_OUTPUT // 2
+    for item in map(str, perfdata):
+        room -= len(item) + 1
+        if room < 0:
+            break
+        items.append(item)
+    return f"{line} | {' '.join(items)}" if items else line
+
+
+def render(name: str, code: int, summary: str, perfdata: Iterable[object] = (),
+           long_lines: Iterable[str] = ()) -> str:
+    """The whole output, size-bounded, ending with a newline."""
+    lines = [status_line(name, code, summary, perfdata)]
+    size = len(lines[0])
+    for raw in long_lines:
+        line = sanitize(raw)
+        if size + len(line) + 1 > MAX_OUTPUT:
+            lines.append("... (output truncated)")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,122 @@
+"""State kept between runs of a check (log offsets, counter snapshots, baselines).
+
+One directory holds it all: ``--state-dir``, else ``$IMMUNE_STATE_DIR``, else
+``/var/lib/immune`` when usable, else a per-user directory. Each key is one
+JSON file, written atomically (temp file + rename, mode 0600) so a check
+killed mid-write leaves the old state intact, and guarded by a lock taken
+with a timeout. A missing, corrupt or unreadable file reads as "no state":
+the check records a fresh baseline instead of crashing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+SYSTEM_DIR = Path("/var/lib/immune")
+ENV_VAR = "IMMUNE_STATE_DIR"
+
+
+class StateError(Exception):
+    """The state directory or a state file cannot be used (one-line reason)."""
+
+
+def default_state_dir() -> Path:
+    """Where state lives when ``--state-dir`` is not given."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    if os.access(SYSTEM_DIR, os.W_OK) or (not SYSTEM_DIR.exists()
+                                          and os.access(SYSTEM_DIR.parent, os.W_OK)):
+        return SYSTEM_DIR
+    base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return Path(base) / "immune"
+
+
+def _file_name(key: str) -> str:
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key).strip("._")[:60]
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return f"{readable}-{digest}"
+
+
+class StateStore:
+    """JSON documents by key in one directory, atomic and locked."""
+
+    def __init__(self, directory: str | os.PathLike | None = None) -> None:
+        self.directory = Path(directory) if directory else default_state_dir()
+
+    def path(self, key: str) -> Path:
+        """The file that holds *key*."""
+        return self.directory / (_file_name(key) + ".json")
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        """The stored document, or ``None`` when missing or unusable."""
+        try:
+            with open(self.path(key), encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def save(self, key: str, data: dict[str, Any]) -> None:
+        """Replace the document atomically (readers see old or new, never half)."""
+        self._ensure_directory()
+        target = self.path(key)
+        temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        except OSError as err:
+            raise StateError(f"cannot write state in {self.directory}: {err.strerror}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"), allow_nan=False)
+            os.replace(temp, target)
+        except (OSError, ValueError) as err:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            reason = getattr(err, "strerror", None) or str(err)
+            raise StateError(f"cannot write state file {target}: {reason}") from None
+
+    @contextlib.contextmanager
+    def locked(self, key: str, timeout: float) -> Iterator[None]:
+        """Hold the lock on *key*, waiting at most *timeout* seconds for it."""
+        self._ensure_directory()
+        lock_path = self.path(key).with_suffix(".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            raise StateError(f"cannot open lock {lock_path}: {err.strerror}") from None
+        try:
+            give_up = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as err:
+                    if err.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise StateError(f"cannot lock {lock_path}: {err.strerror}") from None
+                    if time.monotonic() >= give_up:
+                        raise StateError(f"state {lock_path} is locked by another run") from None
+                    time.sleep(0.01)
+            yield
+        finally:
+            os.close(fd)
+
+    def _ensure_directory(self) -> None:
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as err:
+            raise StateError(f"cannot create state dir {self.directory}: {err.strerror}") from None
+        if not self.directory.is_dir():
+            raise StateError(f"state dir {self.directory} is not a directory")

@@ -1,0 +1,53 @@
+"""Shared fixtures. Component fixtures start real private servers (see components/)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture
+def blackhole():
+    """A port where a TCP listener accepts and never answers, and UDP is swallowed."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", server.getsockname()[1]))
+    held: list[socket.socket] = []
+    stopping = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stopping.is_set():
+            try:
+                conn, _ = server.accept()
+                held.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stopping.set()
+        thread.join(1)
+        for conn in held:
+            conn.close()
+        server.close()
+        udp.close()
+
+
+@pytest.fixture
+def state_dir(tmp_path, monkeypatch):
+    """A private state directory, also exported as IMMUNE_STATE_DIR."""
+    path = tmp_path / "state"
+    monkeypatch.setenv("IMMUNE_STATE_DIR", str(path))
+    return path

@@ -1,0 +1,70 @@
+"""Running installed checks the way Nagios does: argv in, exit code and stdout out."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from grammar import Output, parse_output
+
+BIN = Path(sys.executable).parent
+
+
+def installed_checks() -> list[str]:
+    """Names of the check commands the installed immune package provides."""
+    files = metadata.distribution("immune").files or []
+    names = sorted({Path(f).name for f in files if Path(f).name.startswith("check_")
+                    and Path(f).parent.name == "bin"})
+    assert names, "no installed checks found: is immune installed in this venv?"
+    return names
+
+
+def check_path(name: str) -> str:
+    path = BIN / name
+    assert path.exists(), f"{name} is not installed in {BIN}"
+    return str(path)
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> Output:
+        out = parse_output(self.stdout)
+        assert out.code == self.code, f"exit {self.code} but status says {out.state}"
+        return out
+
+
+def run_check(name: str, *args: str, env: dict[str, str] | None = None,
+              timeout: float = 30, input: str | None = None) -> Run:
+    """Run an installed check; assert the contract's exit code range."""
+    import time
+
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    start = time.monotonic()
+    proc = subprocess.run([check_path(name), *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, input=input)
+    run = Run(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+    assert run.code in (0, 1, 2, 3), f"{name} exited {run.code}: {run.stdout}{run.stderr}"
+    assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+    return run
+
+
+def which(program: str) -> str:
+    """The path of a required external program; missing = install bug, not a skip."""
+    path = shutil.which(program) or next(
+        (str(p) for d in ("/usr/sbin", "/sbin", "/usr/lib/nagios/plugins")
+         if (p := Path(d) / program).exists()), None)
+    assert path, f"{program} is not installed: tools/setup must install it"
+    return path

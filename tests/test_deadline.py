@@ -1,0 +1,62 @@
+import time
+
+import pytest
+from immune.deadline import CheckTimeout, Deadline
+
+
+def test_remaining_shrinks_and_expires():
+    d = Deadline(0.2)
+    assert 0 < d.remaining() <= 0.2
+    time.sleep(0.25)
+    with pytest.raises(CheckTimeout) as err:
+        d.remaining()
+    assert "timeout after 0.2s while starting" == str(err.value)
+
+
+def test_stage_names_nest_and_restore():
+    d = Deadline(1)
+    with d.stage("connecting"):
+        with d.stage("reading"):
+            assert d.stage_name == "reading"
+        assert d.stage_name == "connecting"
+    assert d.stage_name == "starting"
+
+
+def test_hard_timer_interrupts_blocking_code_and_names_the_stage():
+    d = Deadline(0.3)
+    d.arm()
+    start = time.monotonic()
+    try:
+        with pytest.raises(CheckTimeout) as err, d.stage("waiting for a slow server"):
+            time.sleep(5)
+    finally:
+        d.disarm()
+    assert time.monotonic() - start < 1
+    assert err.value.stage == "waiting for a slow server"
+
+
+def test_run_returns_output():
+    done = Deadline(5).run(["/bin/echo", "hello"])
+    assert done.returncode == 0 and done.stdout == b"hello\n"
+
+
+def test_run_kills_the_whole_process_group_on_timeout(tmp_path):
+    pidfile = tmp_path / "grandchild.pid"
+    script = f"sleep 30 & echo $! > {pidfile}; wait"
+    d = Deadline(0.5)
+    start = time.monotonic()
+    with pytest.raises(CheckTimeout):
+        d.run(["/bin/sh", "-c", script])
+    assert time.monotonic() - start < 1.5
+    grandchild = int(pidfile.read_text())
+    time.sleep(0.1)
+    assert not alive(grandchild)
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent that does not reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False

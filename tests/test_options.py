@@ -1,0 +1,50 @@
+import pytest
+from immune.options import CheckParser, ShowText, UsageError
+from immune.ranges import NEVER, parse_range
+
+
+def parser(**kwargs):
+    p = CheckParser("check_x", "A test check.")
+    p.add_thresholds("warn", "crit", **kwargs)
+    return p
+
+
+def test_standard_options_and_defaults():
+    args = parser().parse_args([])
+    assert args.timeout == 10 and args.verbose == 0
+    assert args.warning == NEVER and args.critical == NEVER
+    args = parser().parse_args(["-vvv", "-t", "0.5", "-w", "1e1", "-c", "20:"])
+    assert (args.verbose, args.timeout) == (3, 0.5)
+    assert args.warning == parse_range("10") and args.critical == parse_range("20:")
+
+
+def test_help_and_version_raise_text_instead_of_exiting():
+    with pytest.raises(ShowText) as shown:
+        parser().parse_args(["-h"])
+    assert "usage: check_x" in str(shown.value) and "A test check." in str(shown.value)
+    with pytest.raises(ShowText) as shown:
+        parser().parse_args(["--version"])
+    assert str(shown.value).startswith("check_x (immune) ")
+
+
+@pytest.mark.parametrize("argv", [["-x"], ["-w"], ["-w", "5:1"], ["-t", "inf"], ["-t", "0"],
+                                  ["extra"], ["-c", "abc"]])
+def test_bad_options_raise_usage_error(argv):
+    with pytest.raises(UsageError) as err:
+        parser().parse_args(argv)
+    assert "\n" not in str(err.value).strip()
+
+
+def test_threshold_lists_and_defaults():
+    p = parser(count=3, default_warning="5,4,3")
+    assert p.parse_args([]).warning == tuple(parse_range(x) for x in "543")
+    assert p.parse_args(["-w", "7"]).warning == (parse_range("7"),) * 3
+    with pytest.raises(UsageError):
+        p.parse_args(["-w", "1,2"])
+
+
+def test_state_dir_option():
+    p = CheckParser("check_x", "d")
+    p.add_state_dir()
+    assert p.parse_args(["--state-dir", "/tmp/s"]).state_dir == "/tmp/s"
+    assert p.parse_args([]).state_dir is None

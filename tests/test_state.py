@@ -1,0 +1,84 @@
+import json
+import os
+import stat
+import threading
+
+import pytest
+from immune.state import ENV_VAR, StateError, StateStore, default_state_dir
+
+
+def test_round_trip_atomic_and_private(tmp_path):
+    store = StateStore(tmp_path / "s")
+    assert store.load("k") is None
+    store.save("k", {"offset": 5})
+    assert store.load("k") == {"offset": 5}
+    mode = stat.S_IMODE(os.stat(store.path("k")).st_mode)
+    assert mode == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "s").st_mode) == 0o700
+    assert [p.name for p in (tmp_path / "s").iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("content", ["{broken", "[1,2]", "", "\x00\x01", "null"])
+def test_corrupt_state_reads_as_fresh_start(tmp_path, content):
+    store = StateStore(tmp_path)
+    store.path("k").write_text(content)
+    assert store.load("k") is None
+    store.save("k", {"a": 1})
+    assert store.load("k") == {"a": 1}
+
+
+def test_state_path_that_is_a_directory_reads_none_and_write_says_why(tmp_path):
+    store = StateStore(tmp_path)
+    store.path("k").mkdir()
+    assert store.load("k") is None
+    with pytest.raises(StateError) as err:
+        store.save("k", {"a": 1})
+    assert "cannot write state" in str(err.value)
+
+
+def test_unwritable_directory_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    store = StateStore(tmp_path / "file" / "sub")
+    with pytest.raises(StateError) as err:
+        store.save("k", {})
+    assert "state dir" in str(err.value)
+
+
+def test_keys_map_to_distinct_safe_files(tmp_path):
+    store = StateStore(tmp_path)
+    a, b = store.path("log:/var/log/a b"), store.path("log:/var/log/a_b")
+    assert a != b and a.parent == tmp_path and "/" not in a.name
+
+
+def test_lock_times_out_while_another_holder_keeps_it(tmp_path):
+    store = StateStore(tmp_path)
+    holding, release = threading.Event(), threading.Event()
+
+    def holder():
+        other = StateStore(tmp_path)
+        with other.locked("k", 1):
+            holding.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    holding.wait(5)
+    try:
+        with pytest.raises(StateError) as err, store.locked("k", 0.2):
+            pass
+        assert "locked" in str(err.value)
+    finally:
+        release.set()
+        thread.join()
+    with store.locked("k", 0.2):
+        store.save("k", {"ok": True})
+    assert json.loads(store.path("k").read_text()) == {"ok": True}
+
+
+def test_default_directory_order(monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
+    assert default_state_dir() == tmp_path / "env"
+    monkeypatch.delenv(ENV_VAR)
+    assert str(default_state_dir()) in ("/var/lib/immune",
+                                        os.path.expanduser("~/.local/state/immune"))
+    assert StateStore().directory == default_state_dir()
