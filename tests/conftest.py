@@ -11,6 +11,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+# Every module in components/ may define fixtures; all are available to all tests.
+pytest_plugins = sorted(f"components.{p.stem}" for p in (Path(__file__).parent / "components")
+                        .glob("*.py") if p.stem not in ("__init__", "process"))
+
 
 @pytest.fixture
 def blackhole():
