@@ -48,3 +48,24 @@ def test_state_dir_option():
     p.add_state_dir()
     assert p.parse_args(["--state-dir", "/tmp/s"]).state_dir == "/tmp/s"
     assert p.parse_args([]).state_dir is None
+
+
+def test_host_and_port_options():
+    p = CheckParser("check_x", "d")
+    p.add_host(default_port=80)
+    args = p.parse_args(["-H", "127.0.0.1"])
+    assert (args.hostname, args.port) == ("127.0.0.1", 80)
+    with pytest.raises(UsageError, match="hostname"):
+        p.parse_args([])
+    with pytest.raises(UsageError, match="not in 1-65535"):
+        p.parse_args(["-H", "x", "-p", "70000"])
+
+
+def test_size_option_type_takes_units():
+    from immune.options import size
+
+    p = CheckParser("check_x", "d")
+    p.add_argument("--max", type=size)
+    assert p.parse_args(["--max", "50MB"]).max == 50 * 1024**2
+    with pytest.raises(UsageError, match="not a size"):
+        p.parse_args(["--max", "fifty"])

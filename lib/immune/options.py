@@ -16,6 +16,7 @@ from collections.abc import Callable
 from immune import __version__
 from immune.deadline import DEFAULT_TIMEOUT
 from immune.ranges import RangeError, parse_range, parse_range_list
+from immune.units import SizeError, parse_size
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -69,6 +70,14 @@ def port_number(text: str) -> int:
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port '{text}' is not in 1-65535")
     return value
+
+
+def size(text: str) -> int:
+    """An option type for sizes with units (``512``, ``20KB``, ``50MB``), in bytes."""
+    try:
+        return parse_size(text)
+    except SizeError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def threshold(text: str):
@@ -130,6 +139,18 @@ class CheckParser(argparse.ArgumentParser):
                           metavar="RANGE", help=warning)
         self.add_argument("-c", "--critical", type=kind, default=kind(default_critical or ""),
                           metavar="RANGE", help=critical)
+
+    def add_host(self, default_port: int | None = None, required: bool = True) -> None:
+        """Add ``-H/--hostname HOST`` and ``-p/--port PORT`` (network checks).
+
+        Every check offering ``-H`` is driven by the contract suite's
+        black-hole timeout test with ``-H 127.0.0.1 -p PORT``.
+        """
+        self.add_argument("-H", "--hostname", metavar="HOST", required=required,
+                          help="host name or address to check")
+        port_help = "port to connect to" + (f" (default {default_port})" if default_port else "")
+        self.add_argument("-p", "--port", type=port_number, default=default_port,
+                          metavar="PORT", help=port_help)
 
     def add_state_dir(self) -> None:
         """Add ``--state-dir`` (default: $IMMUNE_STATE_DIR, /var/lib/immune, per-user)."""

@@ -1,0 +1,71 @@
+"""Rates from two samples of a growing count, safe against resets and clock jumps.
+
+A check that reports "per second since the last run" (log growth, network
+traffic, counters) stores a :class:`Sample` in the state store and divides
+the difference by the time between runs. :func:`rate` refuses to invent a
+figure when it cannot be sound: the clock went backwards or stood still,
+or the count went down (a counter reset or a rotated source).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import namedtuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class Sample(namedtuple("Sample", "value at")):
+    """A count and the wall-clock time (epoch seconds) it was read at."""
+
+    __slots__ = ()
+
+    @classmethod
+    def now(cls, value: float) -> Sample:
+        """A sample of *value* taken now."""
+        return cls(value, time.time())
+
+    def to_state(self) -> dict[str, float]:
+        """The sample as a JSON-ready dict for :class:`immune.state.StateStore`."""
+        return {"value": self.value, "at": self.at}
+
+    @classmethod
+    def from_state(cls, data: Any) -> Sample | None:
+        """The sample in *data*, or ``None`` when it is missing or malformed."""
+        try:
+            value, at = data["value"], data["at"]
+        except (TypeError, KeyError):
+            return None
+        numbers = (int, float)
+        if isinstance(value, bool) or not isinstance(value, numbers) \
+                or not isinstance(at, numbers):
+            return None
+        return cls(value, at)
+
+
+class Rate(namedtuple("Rate", "delta seconds")):
+    """Growth of *delta* over *seconds* (> 0); :attr:`per_second` divides them."""
+
+    __slots__ = ()
+
+    @property
+    def per_second(self) -> float:
+        return self.delta / self.seconds
+
+
+def rate(previous: Sample | None, current: Sample) -> Rate | None:
+    """The rate between two samples, or ``None`` when no sound rate exists.
+
+    ``None`` when there is no previous sample, when the clock did not move
+    forward between them (a clock jump backwards), or when the count went
+    down (a reset). The caller then records *current* as a new baseline.
+    """
+    if previous is None:
+        return None
+    seconds = current.at - previous.at
+    delta = current.value - previous.value
+    if seconds <= 0 or delta < 0:
+        return None
+    return Rate(delta, seconds)

@@ -1,0 +1,20 @@
+from immune.rates import Rate, Sample, rate
+
+
+def test_rate_between_samples():
+    r = rate(Sample(100, 1000.0), Sample(160, 1030.0))
+    assert r == Rate(60, 30.0) and r.per_second == 2
+
+
+def test_no_rate_without_baseline_clock_jump_or_reset():
+    assert rate(None, Sample(5, 10.0)) is None
+    assert rate(Sample(5, 100.0), Sample(9, 90.0)) is None  # clock went backwards
+    assert rate(Sample(5, 100.0), Sample(9, 100.0)) is None  # clock stood still
+    assert rate(Sample(50, 100.0), Sample(9, 160.0)) is None  # counter reset
+
+
+def test_state_round_trip_and_corrupt_state():
+    s = Sample.now(42)
+    assert Sample.from_state(s.to_state()) == s
+    for bad in (None, {}, {"value": "x", "at": 1}, {"value": True, "at": 1}, [1, 2]):
+        assert Sample.from_state(bad) is None
