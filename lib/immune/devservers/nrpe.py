@@ -63,11 +63,12 @@ def run_as() -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def nrpe_server(base: Path, fragments: Sequence[Path],
+def nrpe_server(base: Path, fragments: Sequence[Path], port: int | None = None,
                 env: dict[str, str] | None = None) -> Iterator[NRPE]:
-    """Run a private NRPE with the commands of *fragments* until the block ends."""
+    """Run a private NRPE with the commands of *fragments* until the block ends
+    (on *port*, or a free one)."""
     base.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     cfg = base / "nrpe.cfg"
     user, group = run_as()
     cfg.write_text(CONFIG.format(
