@@ -59,7 +59,8 @@ def test_missing_file_critical_or_ignored_like_the_c_plugin(tmp_path):
     assert out.state == "CRITICAL" and out.summary == f"File not found - {missing}"
     assert reference("-f", missing, "-i")[0] == 0
     out = run_check("check_file_age", "-f", missing, "--ignore-missing").output
-    assert out.state == "OK" and out.summary == f"{missing} doesn't exist, but ignore-missing was set"
+    assert out.state == "OK"
+    assert out.summary == f"{missing} doesn't exist, but ignore-missing was set"
 
 
 def test_a_directory_is_judged_too(tmp_path):
@@ -114,7 +115,8 @@ def test_newest_looks_at_a_bounded_number_of_entries(tmp_path):
     assert run_check("check_file_age", "--newest", str(tmp_path / "f*")).code == 0
 
 
-@pytest.mark.parametrize("argv", [["-f", "x", "-n", "y*"], ["-n", "/a/*/b"], ["-W", "abc", "-f", "x"]])
+@pytest.mark.parametrize("argv", [["-f", "x", "-n", "y*"], ["-n", "/a/*/b"],
+                                  ["-W", "abc", "-f", "x"]])
 def test_bad_option_combinations_are_one_unknown_line(argv):
     out = run_check("check_file_age", *argv).output
     assert out.state == "UNKNOWN" and out.long_lines == []

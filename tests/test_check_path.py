@@ -35,7 +35,8 @@ def make(path, mode=0o644, owner=None, group=None, directory=False):
 def kernel_may_write(user, paths):
     """The independent truth: access(2) run as *user* with all its groups."""
     entry = pwd.getpwnam(user)
-    code = "import os,sys; print(''.join('1' if os.access(p, os.W_OK) else '0' for p in sys.argv[1:]))"
+    code = ("import os, sys; "
+            "print(''.join('1' if os.access(p, os.W_OK) else '0' for p in sys.argv[1:]))")
     kwargs = {}
     if entry.pw_uid != os.geteuid():
         kwargs = dict(user=entry.pw_uid, group=entry.pw_gid,
@@ -92,7 +93,8 @@ def test_symlink_type_and_target(open_dir):
     assert wrong.state == "CRITICAL"
     assert wrong.summary.endswith("symlink to ../init.d/apache2, not ../init.d/nginx")
     # file/dir and permissions look through the link, as test(1) does
-    assert run_check("check_path", "--path", str(link), "--type", "file", "--mode", "0755").code == 0
+    through = run_check("check_path", "--path", str(link), "--type", "file", "--mode", "0755")
+    assert through.code == 0
     not_link = run_check("check_path", "--path", str(open_dir / "rc2.d"), "--type", "symlink",
                          "--target", "x").output
     assert not_link.summary.endswith("is a dir, not a symlink; is not a symlink")
