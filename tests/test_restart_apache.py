@@ -20,7 +20,7 @@ def handler(tmp_path: Path, state: str, state_type: str, attempt: int, max_attem
             "--state", state, "--state-type", state_type, "--attempt", str(attempt),
             "--max-attempts", str(max_attempts), "--state-dir", str(tmp_path / "state"),
             "--restart-command", f"touch {marker}", *extra]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=tmp_path)
 
 
 @pytest.mark.parametrize(("state", "state_type", "attempt", "max_attempts", "restarts"), [
@@ -57,8 +57,9 @@ def test_restart_command_is_not_run_by_a_shell(tmp_path):
     done = handler(tmp_path, "CRITICAL", "HARD", 3, 3, "--restart-command",
                    f"touch {tmp_path}/a; touch {tmp_path}/b")
     assert done.returncode == 0
-    # No shell: ';' is an argument, so touch made a file named "a;" and one named "b".
+    # No shell: ';' is an argument, so touch made "a;", "touch" (in its cwd) and "b".
     assert (tmp_path / "a;").exists() and not (tmp_path / "a").exists()
+    assert (tmp_path / "touch").exists()
 
 
 def test_bad_options_exit_3(tmp_path):
