@@ -77,6 +77,8 @@ mounts = ["/"]
 http_port = {http_port}
 apache_restart = {restart}
 apache_max_restarts_per_hour = 1
+apache_log_dir = "/var/log"
+apache_log_max_file = "1GB"
 [hosts.overrides."Capacity Based LA Check"]
 warning = "{{cpus * 50}}"
 critical = "{{cpus * 100}}"
