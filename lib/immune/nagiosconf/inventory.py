@@ -52,6 +52,8 @@ HOST_KEYS = {"name", "address", "alias", "roles", "facts", "overrides", "nrpe_po
 
 @dataclass(frozen=True)
 class Host:
+    """One watched host: where it is, what it does, what is known about it."""
+
     name: str
     address: str
     alias: str
@@ -63,6 +65,8 @@ class Host:
 
 @dataclass(frozen=True)
 class Contact:
+    """Someone Nagios notifies, and the contact groups they are in."""
+
     name: str
     email: str
     groups: tuple[str, ...]
@@ -70,6 +74,8 @@ class Contact:
 
 @dataclass(frozen=True)
 class Inventory:
+    """Everything of an inventory file, validated."""
+
     plugin_dir: str
     monitoring_plugins: str
     state_dir: str | None

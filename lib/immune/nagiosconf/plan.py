@@ -71,6 +71,8 @@ class Service:
 
 @dataclass(frozen=True)
 class Plan:
+    """The inventory resolved against the roles and the catalogue."""
+
     inventory: Inventory
     catalogue: Catalogue
     roles: Roles

@@ -71,6 +71,8 @@ class ServiceSpec:
 
 @dataclass(frozen=True)
 class Role:
+    """A role hosts can have (``webserver``) and the services it brings."""
+
     name: str
     description: str
     services: tuple[ServiceSpec, ...]
