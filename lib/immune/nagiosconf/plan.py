@@ -118,8 +118,17 @@ def invocation(spec: CheckSpec, given: Mapping[str, Any], facts: Mapping[str, An
     return Invocation(spec, tuple(values))
 
 
-def _resolve(host: Host, spec: ServiceSpec, plan_parts: dict[str, Any], item: Any) -> Service:
-    inventory, catalogue = plan_parts["inventory"], plan_parts["catalogue"]
+@dataclass(frozen=True)
+class _Site:
+    """What resolving a service needs besides the host and the role's spec."""
+
+    inventory: Inventory
+    catalogue: Catalogue
+    contact_groups: frozenset[str]
+
+
+def _resolve(host: Host, spec: ServiceSpec, site: _Site, item: Any) -> Service:
+    inventory, catalogue = site.inventory, site.catalogue
     facts = _facts(host, inventory, item)
     try:
         description = render(spec.name, facts)
@@ -153,13 +162,13 @@ def _resolve(host: Host, spec: ServiceSpec, plan_parts: dict[str, Any], item: An
         raise ConfigError(where, "period", f"unknown timeperiod '{spec.period}'")
     groups = spec.contact_groups or ("admins",)
     for group in groups:
-        if group not in plan_parts["groups"]:
+        if group not in site.contact_groups:
             raise ConfigError(where, "contact_groups", f"no contact is in group '{group}'")
     return Service(host, description, check, spec.template, tuple(sorted(settings.items())),
                    spec.period, spec.depends_on, handler, groups)
 
 
-def _services_of(host: Host, roles: Roles, parts: dict[str, Any]) -> list[Service]:
+def _services_of(host: Host, roles: Roles, site: _Site) -> list[Service]:
     found: list[Service] = []
     for role_name in (EVERY_HOST, *host.roles):
         role = roles.roles.get(role_name)
@@ -170,7 +179,7 @@ def _services_of(host: Host, roles: Roles, parts: dict[str, Any]) -> list[Servic
                 if not isinstance(items, list):
                     raise ConfigError(f"host '{host.name}'", f"facts.{spec.foreach}",
                                       f"a list is needed by service '{spec.name}'")
-            found.extend(_resolve(host, spec, parts, item) for item in items)
+            found.extend(_resolve(host, spec, site, item) for item in items)
     names = [s.description for s in found]
     for service in found:
         where = f"host '{host.name}' service '{service.description}'"
@@ -199,9 +208,9 @@ def make_plan(inventory: Inventory, roles: Roles, catalogue: Catalogue) -> Plan:
         if name not in roles.templates:
             raise ConfigError(f"{inventory.source} [service_templates.{name}]", "name",
                               "no such template in roles.toml")
-    groups = {g for c in inventory.contacts for g in c.groups} or {"admins"}
-    parts = {"inventory": inventory, "catalogue": catalogue, "groups": groups}
-    services = [s for host in inventory.hosts for s in _services_of(host, roles, parts)]
+    groups = frozenset(g for c in inventory.contacts for g in c.groups)
+    site = _Site(inventory, catalogue, groups)
+    services = [s for host in inventory.hosts for s in _services_of(host, roles, site)]
     host_check = invocation(catalogue.checks[roles.host_check], roles.host_args, {},
                             "roles.toml [host_template]", "args")
     return Plan(inventory, catalogue, roles, templates, host_check, tuple(services))
