@@ -66,10 +66,11 @@ class Apache:
     root: Path
     docroot: Path
     proc: object = field(repr=False)
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def config(self) -> Path:
@@ -112,8 +113,9 @@ def _stop_restarted(server: Apache) -> None:
 
 
 @contextlib.contextmanager
-def apache_server(tmp: Path, extra: str = "") -> Iterator[Apache]:
-    """Start a private Apache; *extra* is appended to its configuration."""
+def apache_server(tmp: Path, extra: str = "", scheme: str = "http") -> Iterator[Apache]:
+    """Start a private Apache; *extra* is appended to its configuration (*scheme*
+    ``https`` when *extra* turns TLS on)."""
     port = free_port()
     root = tmp / f"apache-{port}"
     (root / "run").mkdir(parents=True)
@@ -129,7 +131,7 @@ def apache_server(tmp: Path, extra: str = "") -> Iterator[Apache]:
         with running([which("apache2"), "-f", str(conf), "-DFOREGROUND"],
                      lambda: port_open(port), f"apache on {port}", root / "error.log",
                      stop_signal=signal.SIGTERM) as proc:
-            server = Apache(port, root, docroot, proc)
+            server = Apache(port, root, docroot, proc, scheme)
             server.write("index.html", "<html><body>immune test page</body></html>\n")
             yield server
     finally:
