@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -22,8 +23,7 @@ def test_demo_once_prints_the_board_and_stops_everything():
     rows = [line for line in lines[header + 1:] if line.startswith("this-machine ")]
     # Every service the roles of the demo host define is on the board.
     roles = tomllib.loads((REPO / "nagios-config" / "roles.toml").read_text())["roles"]
-    expected = {s["name"].replace("{item}", "/") for r in ("all", "webserver", "db-shard",
-                                                            "memcached", "php")
+    expected = {s["name"].replace("{item}", "/") for r in demo_roles()
                 for s in roles[r]["services"]}
     shown = {name for name in expected for row in rows if f"  {name}  " in row}
     assert shown == expected and len(rows) == len(expected)
@@ -40,6 +40,16 @@ def test_demo_once_prints_the_board_and_stops_everything():
     while (leftovers := processes_mentioning(demo_dir)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert leftovers == [], f"demo processes still running: {leftovers}"
+
+
+def demo_roles() -> list[str]:
+    """The roles of the demo host (business when the tree has the business demo data)."""
+    text = (REPO / "nagios-config" / "demo-inventory.toml").read_text()
+    listed = re.search(r"^roles = \[(.*)\]$", text, re.M).group(1)
+    roles = [r.strip().strip('"') for r in listed.split(",") if r.strip()]
+    business = (REPO / "examples" / "business" / "seed.py").exists()
+    return ["all", *(r for r in roles if not r.startswith("@"))] + (["business"] if business
+                                                                    else [])
 
 
 def processes_mentioning(text: str) -> list[str]:

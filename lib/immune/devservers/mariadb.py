@@ -68,9 +68,11 @@ class MariaDB:
 def install_template(base: Path) -> Path:
     """An initialised data directory under *base*, to be copied per server."""
     datadir = base / "data"
+    tmpdir = base / "tmp"  # private: others cleaning /tmp must not break the bootstrap
+    tmpdir.mkdir(parents=True, exist_ok=True)
     argv = [which("mariadb-install-db"), "--no-defaults", f"--datadir={datadir}",
             "--auth-root-authentication-method=normal", "--skip-test-db",
-            "--innodb-log-file-size=8M"]
+            "--innodb-log-file-size=8M", f"--tmpdir={tmpdir}"]
     if os.geteuid() == 0:
         argv.append("--user=root")
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)

@@ -26,6 +26,7 @@ class ServiceStatus:
     attempt: int
     max_attempts: int
     last_check: int  # epoch seconds, 0 = never
+    next_check: int  # epoch seconds, 0 = not scheduled
     checks_done: bool
     output: str
     long_output: str
@@ -38,6 +39,11 @@ class ServiceStatus:
     @property
     def hard(self) -> bool:
         return self.state_type == 1
+
+    def waiting(self, now: float, horizon: float = 60) -> bool:
+        """Never checked, and not due within *horizon* seconds (e.g. outside its
+        time period: a [Peak Hours] service off-peak)."""
+        return not self.checks_done and self.next_check > now + horizon
 
 
 def parse_blocks(text: str) -> list[tuple[str, dict[str, str]]]:
@@ -77,6 +83,7 @@ def services(text: str) -> list[ServiceStatus]:
             attempt=int(block.get("current_attempt", 0)),
             max_attempts=int(block.get("max_attempts", 0)),
             last_check=int(block.get("last_check", 0)),
+            next_check=int(block.get("next_check", 0)),
             checks_done=block.get("has_been_checked", "0") == "1",
             output=_unescape(block.get("plugin_output", "")),
             long_output=_unescape(block.get("long_plugin_output", "")),
