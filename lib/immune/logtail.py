@@ -38,8 +38,15 @@ class LogError(Exception):
     """The log cannot be read (missing, not a file, no permission): one-line reason."""
 
 
-class Position(namedtuple("Position", "dev inode offset fp_len fp")):
-    """Where reading stopped: file identity, byte offset, fingerprint of its start."""
+class Position(namedtuple("Position", "dev inode offset fp_len fp mtime finished",
+                           defaults=(0, 0))):
+    """Where reading stopped: file identity, byte offset, fingerprint of its start.
+
+    *mtime* (ns) is the file's modification time then and *finished* the
+    inode of the rotated file read to its end before it: together they find
+    the copy of a log that was still empty at the last run (nothing to
+    fingerprint) without taking the older generation for it.
+    """
 
     __slots__ = ()
 
@@ -53,14 +60,15 @@ class Position(namedtuple("Position", "dev inode offset fp_len fp")):
         if not isinstance(data, dict):
             return None
         try:
-            values = [data[name] for name in cls._fields]
+            values = [data[name] for name in cls._fields[:5]] + [
+                data.get("mtime", 0), data.get("finished", 0)]
         except KeyError:
             return None
-        ints, fp = values[:4], values[4]
+        ints = values[:4] + values[5:]
         if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in ints) \
-                or not isinstance(fp, str):
+                or not isinstance(values[4], str):
             return None
-        return cls(*ints, fp)
+        return cls(*values)
 
 
 class _Source(namedtuple("_Source", "fd name start final")):
@@ -98,6 +106,7 @@ class LogTail:
                  chunk: int = CHUNK) -> None:
         self.path = os.path.abspath(path)
         self.position = position
+        self._finished = position.finished if position else 0
         self.first_run = position is None
         self.start = start
         self.chunk = chunk
@@ -133,6 +142,8 @@ class LogTail:
                     self._move(source, offset)
                     yield block
                 self._move(source, offset)
+                if source.final:
+                    self._finished = self.position.inode
         finally:
             for source in sources:
                 os.close(source.fd)
@@ -153,9 +164,10 @@ class LogTail:
 
     def _move(self, source: _Source, offset: int) -> None:
         info = os.fstat(source.fd)
-        fp_len = min(offset, FINGERPRINT_BYTES)
+        fp_len = min(info.st_size, FINGERPRINT_BYTES)  # a partial line is stable too
         self.position = Position(info.st_dev, info.st_ino, offset, fp_len,
-                                 _fingerprint(source.fd, fp_len))
+                                 _fingerprint(source.fd, fp_len), info.st_mtime_ns,
+                                 self._finished)
 
     def _plan(self) -> list[_Source]:
         """The files to read, oldest first, with where to start in each."""
@@ -173,7 +185,11 @@ class LogTail:
             return [current._replace(start=self._first_offset(fd, info.st_size))]
         same = (info.st_dev, info.st_ino) == (pos.dev, pos.inode)
         if same and info.st_size >= pos.offset and _fingerprint(fd, pos.fp_len) == pos.fp:
-            return [current._replace(start=pos.offset)]
+            copies = self._copy_of_empty(pos, info) if pos.fp_len == 0 else []
+            if not copies:
+                return [current._replace(start=pos.offset)]
+            self.notes.append(f"log truncated: reading its copy {copies[0].name}")
+            return [*copies, current]
         what = "truncated" if same else "rotated"
         previous = self._find_previous(pos, info)
         if previous is None:
@@ -214,13 +230,52 @@ class LogTail:
                 found = self._verified(entry.path, pos)
                 if found is not None:
                     return found
-            elif entry.name.startswith(base):
+            elif entry.name.startswith(base) and pos.fp_len > 0:
                 by_fingerprint.append((info.st_mtime, entry.path))
         for _, path in sorted(by_fingerprint, reverse=True):
             found = self._verified(path, pos)
             if found is not None:
                 return found
         return None
+
+    def _copy_of_empty(self, pos: Position, current: os.stat_result) -> list[_Source]:
+        """The copies ``copytruncate`` made of a log that was empty at the last run.
+
+        Nothing was read to fingerprint, so the first copy is the oldest
+        rotated sibling modified after the log was last seen (older
+        generations were last written before the log was emptied); the
+        numbered ones after it follow.
+        """
+        if current.st_mtime_ns == pos.mtime:
+            return []
+        folder, base = os.path.split(self.path)
+        found: list[tuple[int, int, str]] = []
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return []
+        for entry in entries:
+            if entry.name == base or not entry.name.startswith(base) \
+                    or entry.name.endswith(COMPRESSED):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            suffix = entry.name[len(base) + 1:]
+            number = int(suffix) if suffix.isdigit() else 0
+            if stat.S_ISREG(info.st_mode) and info.st_size > 0 \
+                    and info.st_ino not in (current.st_ino, pos.finished) \
+                    and info.st_mtime_ns > pos.mtime:
+                found.append((info.st_mtime_ns, -number, entry.path))
+        if not found:
+            return []
+        oldest = min(found)[2]
+        try:
+            fd, _ = _open(oldest)
+        except LogError:
+            return []
+        return [_Source(fd, oldest, 0, True), *self._between(oldest)]
 
     @staticmethod
     def _verified(path: str, pos: Position) -> _Source | None:
