@@ -207,14 +207,13 @@ class LogTail:
         tail = os.pread(fd, min(size, CHUNK), max(size - CHUNK, 0))
         return max(size - CHUNK, 0) + tail.rfind(b"\n") + 1 if b"\n" in tail else size
 
-    def _find_previous(self, pos: Position, current: os.stat_result | None) -> _Source | None:
-        """The file read last time: by inode among the siblings, else by fingerprint."""
+    def _siblings(self) -> Iterator[tuple[os.DirEntry, os.stat_result]]:
+        """The uncompressed regular files next to the log (not the log itself)."""
         folder, base = os.path.split(self.path)
-        by_fingerprint: list[tuple[float, str]] = []
         try:
             entries = list(os.scandir(folder))
         except OSError:
-            return None
+            return
         for entry in entries:
             if entry.name == base or entry.name.endswith(COMPRESSED):
                 continue
@@ -222,9 +221,15 @@ class LogTail:
                 info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            if not stat.S_ISREG(info.st_mode) or info.st_size < pos.offset:
-                continue
-            if current is not None and info.st_ino == current.st_ino:
+            if stat.S_ISREG(info.st_mode):
+                yield entry, info
+
+    def _find_previous(self, pos: Position, current: os.stat_result | None) -> _Source | None:
+        """The file read last time: by inode among the siblings, else by fingerprint."""
+        base = os.path.basename(self.path)
+        by_fingerprint: list[tuple[float, str]] = []
+        for entry, info in self._siblings():
+            if info.st_size < pos.offset or (current and info.st_ino == current.st_ino):
                 continue
             if (info.st_dev, info.st_ino) == (pos.dev, pos.inode):
                 found = self._verified(entry.path, pos)
@@ -248,26 +253,15 @@ class LogTail:
         """
         if current.st_mtime_ns == pos.mtime:
             return []
-        folder, base = os.path.split(self.path)
+        base = os.path.basename(self.path)
         found: list[tuple[int, int, str]] = []
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return []
-        for entry in entries:
-            if entry.name == base or not entry.name.startswith(base) \
-                    or entry.name.endswith(COMPRESSED):
-                continue
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
+        for entry, info in self._siblings():
             suffix = entry.name[len(base) + 1:]
-            number = int(suffix) if suffix.isdigit() else 0
-            if stat.S_ISREG(info.st_mode) and info.st_size > 0 \
+            if entry.name.startswith(base) and info.st_size > 0 \
                     and info.st_ino not in (current.st_ino, pos.finished) \
                     and info.st_mtime_ns > pos.mtime:
-                found.append((info.st_mtime_ns, -number, entry.path))
+                found.append((info.st_mtime_ns, -int(suffix) if suffix.isdigit() else 0,
+                              entry.path))
         if not found:
             return []
         oldest = min(found)[2]
