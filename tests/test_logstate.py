@@ -7,7 +7,7 @@ from immune.state import StateStore
 
 def lines_read(log, state, **kw):
     with log_run(str(log), "k", str(state), Deadline(5), **kw) as run:
-        data = b"".join(run.blocks())
+        data = b"".join(bytes(block) for block in run.blocks())
         run.data["runs"] = run.data.get("runs", 0) + 1
     return data, run
 

@@ -12,7 +12,7 @@ from immune.logtail import CHUNK, LogError, LogTail, Position
 def read(path, position, start="beginning", chunk=CHUNK, stop_at=None):
     """One run: the bytes read and the tail (position, notes)."""
     tail = LogTail(str(path), position, start, chunk)
-    data = b"".join(tail.blocks(stop_at))
+    data = b"".join(bytes(block) for block in tail.blocks(stop_at))  # blocks reuse a buffer
     return data, tail
 
 
@@ -276,3 +276,12 @@ def test_any_sequence_of_writes_rotations_and_runs_loses_and_repeats_nothing(tmp
     expected = b"".join(g if g.endswith(b"\n") or not g else g + b"\n" for g in generations)
     expected += live[:live.rfind(b"\n") + 1]
     assert got == expected
+
+
+def test_blocks_reuse_one_buffer_so_keeping_one_needs_a_copy(tmp_path):
+    log = tmp_path / "app.log"
+    log.write_bytes(b"a\n" * 3000)
+    kept = [(block, bytes(block)) for block in LogTail(str(log), None, "beginning",
+                                                       1024).blocks()]
+    assert len(kept) > 2 and len({id(block) for block, _ in kept}) == 1
+    assert b"".join(copy for _, copy in kept) == b"a\n" * 3000
