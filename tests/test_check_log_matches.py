@@ -270,3 +270,26 @@ def test_usage_errors(tmp_path, state_dir):
     assert "required" in run_check("check_log_matches", "-F", "x").output.summary
     run = run_check("check_log_matches", "-F", "x", "-e", "y", "--timestamp-regex", "(.*)")
     assert run.code == 3 and "--timestamp-format" in run.output.summary
+
+
+def test_first_run_with_timestamps_reads_only_the_window_of_a_big_log(tmp_path, state_dir):
+    import time as clock
+
+    log = tmp_path / "big.log"
+    now = 1_800_036_000
+    start, step = now - 36000, 0.25  # ten hours of lines, four a second
+    lines = []
+    for n in range(int(36000 / step)):
+        at = start + n * step
+        stamp = clock.strftime("%Y-%m-%d %H:%M:%S", clock.gmtime(at))
+        lines.append(f"{stamp} {MATCH if n % 13 == 0 else 'GET /'} request {n:07d}\n")
+    log.write_text("".join(lines))
+    expected = sum(1 for n, line in enumerate(lines)
+                   if MATCH in line and now - (start + n * step) < 1800)
+    run = run_check("check_log_matches", "-F", str(log), "-e", MATCH, "-v",
+                    "--timestamp-format", "%Y-%m-%d %H:%M:%S",
+                    env={"TZ": "UTC", "IMMUNE_NOW": str(now)})
+    assert run.output.perfdata["matches"].value == expected > 100
+    begin, size = (int(w) for w in run.output.long_lines[0].split()[-3::2])
+    assert size == log.stat().st_size  # read: the window, 1 MB before it, one probe
+    assert 0 < size - begin <= size * 1800 / 36000 + (1 << 20) + (64 << 10)

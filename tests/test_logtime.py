@@ -43,3 +43,27 @@ def test_explicit_regex_group():
 
 def test_format_regex_escapes_literals():
     assert format_regex("[%Y]") == r"\[\d{4}\]"
+
+
+def test_window_start_bisects_to_shortly_before_the_window(tmp_path):
+    import os
+    import time
+
+    from immune.logtime import BACK_OFF, PROBE_BYTES
+
+    path = tmp_path / "big.log"
+    first = NOW - 200000  # one line a second up to NOW
+    lines = [time.strftime("%Y-%m-%d %H:%M:%S x\n", time.gmtime(first + n))
+             for n in range(200000)]
+    path.write_text("".join(lines))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = path.stat().st_size
+        start = LineTime("%Y-%m-%d %H:%M:%S").window_start(fd, size, NOW - 1800, NOW)
+        first_in_window = (200000 - 1800) * len(lines[0])
+        assert start % len(lines[0]) == 0  # a line start
+        assert first_in_window - BACK_OFF - PROBE_BYTES <= start <= first_in_window
+        nothing = LineTime("%d/%b/%Y")  # no line has such a timestamp: read it all
+        assert nothing.window_start(fd, size, NOW - 1800, NOW) == 0
+    finally:
+        os.close(fd)

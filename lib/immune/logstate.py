@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from immune import clock
 from immune.domain import CheckError
@@ -51,8 +51,10 @@ class LogRun:
 
 @contextlib.contextmanager
 def log_run(path: str, key: str, state_dir: str | None, deadline: Deadline,
-            start: str = "end") -> Iterator[LogRun]:
+            start: str | Callable = "end") -> Iterator[LogRun]:
     """Read *path* for the check whose state is *key*; save when the block succeeds.
+
+    *start* says where a first run starts (see :class:`immune.logtail.LogTail`).
 
     Problems with the log or the state directory raise a one-line
     :class:`immune.domain.CheckError` (UNKNOWN).

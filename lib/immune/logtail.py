@@ -21,12 +21,12 @@ are reported lost in :attr:`LogTail.notes`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import time
+import zlib
 from collections import namedtuple
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 CHUNK = 1 << 20
 MAX_LINE_BLOCK = 64 << 20
@@ -76,7 +76,9 @@ class _Source(namedtuple("_Source", "fd name start final")):
 
 
 def _fingerprint(fd: int, length: int) -> str:
-    return hashlib.sha1(os.pread(fd, length, 0)).hexdigest()[:16]
+    """Two checksums of the file's first *length* bytes (zlib imports in 0.1 ms)."""
+    head = os.pread(fd, length, 0)
+    return f"{zlib.crc32(head):08x}{zlib.adler32(head):08x}"
 
 
 def _open(path: str) -> tuple[int, os.stat_result]:
@@ -97,12 +99,13 @@ class LogTail:
 
     Without a position (first run) reading starts at the end of the file
     (``start="end"``: only lines written from now on) or at its beginning
-    (``start="beginning"``). After :meth:`blocks` has been consumed,
+    (``start="beginning"``), or where ``start(fd, size)`` says (a line
+    start, e.g. the first line of a time window). After :meth:`blocks` has been consumed,
     :attr:`position` is where the next run resumes and :attr:`notes` says
     what happened (rotation, truncation, lost lines, backlog left).
     """
 
-    def __init__(self, path: str, position: Position | None, start: str = "end",
+    def __init__(self, path: str, position: Position | None, start: str | Callable = "end",
                  chunk: int = CHUNK) -> None:
         self.path = os.path.abspath(path)
         self.position = position
@@ -207,6 +210,10 @@ class LogTail:
         return [previous, *self._between(previous.name), current]
 
     def _first_offset(self, fd: int, size: int) -> int:
+        if callable(self.start):
+            offset = min(max(int(self.start(fd, size)), 0), size)
+            self.notes.append(f"first run: reading from byte {offset} of {size}")
+            return offset
         if self.start == "beginning":
             self.notes.append("first run: reading the whole log")
             return 0

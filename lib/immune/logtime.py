@@ -7,13 +7,19 @@ line (so ``[02-Dec-2026 14:00:00 UTC] PHP Fatal error`` works with
 group, else the whole match). Times without ``%z`` are local time; a format
 without a year (syslog's ``%b %d %H:%M:%S``) gets the year that puts the
 line in the past.
+
+:meth:`LineTime.window_start` finds where a time window begins in a large
+log by bisection, so a first run reads the window, not the whole file.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 SEARCH_BYTES = 200
+PROBE_BYTES = 64 << 10
+BACK_OFF = 1 << 20
 _DIRECTIVES = {
     "Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}",
     "I": r"\d{1,2}", "M": r"\d{1,2}", "S": r"\d{1,2}", "f": r"\d{1,6}", "j": r"\d{1,3}",
@@ -78,3 +84,33 @@ class LineTime:
             return stamp.timestamp()
         except (ValueError, OverflowError):
             return None
+
+    def window_start(self, fd: int, size: int, since: float, now: float) -> int:
+        """A line start shortly before the first line dated *since* or later.
+
+        Bisects the file on the timestamps of the lines found at each probe,
+        then backs off :data:`BACK_OFF` bytes, so lines a little out of order
+        are not missed (the caller still judges each line by its time).
+        """
+        low, high = 0, size
+        while high - low > PROBE_BYTES:
+            middle = (low + high) // 2
+            stamp = self._first_time_after(fd, middle, now)
+            if stamp is not None and stamp < since:
+                low = middle
+            else:
+                high = middle
+        start = max(low - BACK_OFF, 0)
+        if start == 0:
+            return 0
+        data = os.pread(fd, PROBE_BYTES, start)
+        newline = data.find(b"\n")
+        return start + newline + 1 if newline >= 0 else low
+
+    def _first_time_after(self, fd: int, offset: int, now: float) -> float | None:
+        lines = os.pread(fd, PROBE_BYTES, offset).split(b"\n")[1:-1]
+        for line in lines:
+            stamp = self.of(line, now)
+            if stamp is not None:
+                return stamp
+        return None
