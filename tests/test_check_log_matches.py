@@ -293,3 +293,22 @@ def test_first_run_with_timestamps_reads_only_the_window_of_a_big_log(tmp_path, 
     begin, size = (int(w) for w in run.output.long_lines[0].split()[-3::2])
     assert size == log.stat().st_size  # read: the window, 1 MB before it, one probe
     assert 0 < size - begin <= size * 1800 / 36000 + (1 << 20) + (64 << 10)
+
+
+def test_a_huge_backlog_is_read_over_several_runs_within_the_timeout(tmp_path, state_dir):
+    log = tmp_path / "big.log"
+    block = "".join(f"{n:06d} {'PHP FATAL error' if n % 100 == 0 else 'fine'}\n"
+                    for n in range(100000))
+    log.write_text(block * 30)  # 60 MB
+    expected = 30 * 1000
+    slow = ["--regex", "-i", "-e", "fatal|segfault", "--from-start"]  # ~100 MB/s
+    first = run_check("check_log_matches", "-F", str(log), *slow, "-t", "0.5")
+    assert first.code == 0 and first.seconds < 1.5, first.stdout
+    assert "left to read next run" in first.output.summary
+    total, runs = first.output.perfdata["new"].value, 1
+    while runs < 20:
+        run = run_check("check_log_matches", "-F", str(log), *slow, "-t", "5")
+        total, runs = total + run.output.perfdata["new"].value, runs + 1
+        if "left to read" not in run.output.summary:
+            break
+    assert total == expected
