@@ -1,12 +1,22 @@
 import time
 
+import pytest
 from immune import clock
 
 
-def test_now_is_the_wall_clock_unless_injected(monkeypatch):
-    monkeypatch.delenv(clock.ENV_VAR, raising=False)
-    assert abs(clock.now() - time.time()) < 1
-    monkeypatch.setenv(clock.ENV_VAR, "1800000000.5")
-    assert clock.now() == 1800000000.5
-    monkeypatch.setenv(clock.ENV_VAR, "garbage")
-    assert abs(clock.now() - time.time()) < 1
+def test_now_is_the_system_time_by_default(monkeypatch):
+    monkeypatch.delenv("IMMUNE_NOW", raising=False)
+    before = time.time()
+    assert before <= clock.now() <= time.time()
+
+
+def test_immune_now_fixes_the_instant(monkeypatch):
+    monkeypatch.setenv("IMMUNE_NOW", "1764504000.5")
+    assert clock.now() == 1764504000.5
+
+
+@pytest.mark.parametrize("bad", ["soon", "nan", "inf"])
+def test_bad_immune_now_is_a_clear_error(monkeypatch, bad):
+    monkeypatch.setenv("IMMUNE_NOW", bad)
+    with pytest.raises(ValueError, match="IMMUNE_NOW"):
+        clock.now()

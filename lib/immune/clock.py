@@ -1,24 +1,29 @@
-"""Wall-clock time for checks that judge time windows, injectable for tests.
+"""The wall clock every check reads, with a test hook.
 
-:func:`now` is ``time.time()``, unless ``$IMMUNE_NOW`` holds an epoch time:
-then that is "now". Tests use it to write log lines at known times and run
-a check "30 minutes later" without sleeping.
+:func:`now` is ``time.time()``, unless the environment variable
+``IMMUNE_NOW`` holds epoch seconds: then that fixed instant is "now", so
+tests (and an operator replaying an incident) can run a check at any time
+of week without touching the system clock.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
 
-ENV_VAR = "IMMUNE_NOW"
+ENV = "IMMUNE_NOW"
 
 
 def now() -> float:
-    """The current wall-clock time in epoch seconds (``$IMMUNE_NOW`` when set)."""
-    fixed = os.environ.get(ENV_VAR)
-    if fixed:
-        try:
-            return float(fixed)
-        except ValueError:
-            pass
-    return time.time()
+    """The current time in epoch seconds (``$IMMUNE_NOW`` when set)."""
+    fixed = os.environ.get(ENV)
+    if not fixed:
+        return time.time()
+    try:
+        value = float(fixed)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"{ENV}='{fixed[:40]}' is not a number of epoch seconds")
+    return value
