@@ -1,6 +1,7 @@
 """The restart record: rate limit per host per hour, bounded, shared through the state store."""
 
 import time
+from pathlib import Path
 
 from immune.restarts import RestartLog
 from immune.state import StateStore
@@ -42,5 +43,5 @@ def test_recent_uses_the_window(tmp_path):
 def test_corrupt_record_reads_as_empty(tmp_path):
     store = StateStore(tmp_path)
     store.save("restarts/web1", {"entries": []})
-    store.path("restarts/web1").write_text("{not json")
+    Path(store.path("restarts/web1")).write_text("{not json")
     assert RestartLog(store).entries("web1") == []
