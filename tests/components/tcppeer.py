@@ -1,0 +1,103 @@
+"""A tiny scripted TCP (or Unix socket) peer: the ``tcp_peer`` fixture.
+
+Not a mock of any real server: a protocol peer for the cases real servers do
+not produce on demand (garbage, endless data, a late or split answer,
+silence then close). Each accepted connection runs ``behaviour(conn)`` in a
+thread; what the client sent is recorded in :attr:`Peer.received`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+
+class Peer:
+    """A listening socket on 127.0.0.1 (free port) or at a Unix path."""
+
+    def __init__(self, behaviour: Callable[[socket.socket], None],
+                 unix_path: Path | None = None) -> None:
+        self.behaviour = behaviour
+        self.received = bytearray()
+        self.connections = 0
+        if unix_path is not None:
+            self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.server.bind(str(unix_path))
+            self.path: str | None = str(unix_path)
+            self.port = 0
+        else:
+            self.server = socket.socket()
+            self.server.bind(("127.0.0.1", 0))
+            self.path = None
+            self.port = self.server.getsockname()[1]
+        self.server.listen(16)
+        self.server.settimeout(0.1)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._accepter = threading.Thread(target=self._accept, daemon=True)
+        self._accepter.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            self.behaviour(conn)
+            conn.settimeout(0.5)  # record what the client says last (its quit string)
+            while chunk := conn.recv(4096):
+                self.received += chunk
+
+    def recv_some(self, conn: socket.socket, timeout: float = 1.0) -> bytes:
+        """Read what the client sent so far (for behaviours that answer a request)."""
+        conn.settimeout(timeout)
+        with contextlib.suppress(TimeoutError):
+            chunk = conn.recv(4096)
+            self.received += chunk
+            return chunk
+        return b""
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._accepter.join(1)
+        for thread in self._threads:
+            thread.join(2)
+        self.server.close()
+        if self.path:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+
+@pytest.fixture
+def tcp_peer() -> Iterator[Callable[..., Peer]]:
+    """A factory: ``tcp_peer(behaviour, unix_path=None)`` starts a peer, stopped at teardown."""
+    peers: list[Peer] = []
+
+    def start(behaviour: Callable[[socket.socket], None],
+              unix_path: Path | None = None) -> Peer:
+        peer = Peer(behaviour, unix_path)
+        peers.append(peer)
+        return peer
+
+    try:
+        yield start
+    finally:
+        for peer in peers:
+            peer.close()
