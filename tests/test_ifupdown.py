@@ -101,12 +101,16 @@ def test_value_problems(tmp_path):
             netmask 24
             address 192.0.2.3
         auto eth9
+        iface eth3 inet6 static
+            address 2001:db8::3/64
+            gateway 192.0.2.1
         """)
     _, _, problems = ifupdown.expectations(parsed)
     assert [str(p) for p in problems] == [
         f"{path}:1: eth0: invalid gateway 'not-an-ip'",
-        f"{path}:4: eth1: 2001:db8::5/64 is not an inet address",
+        f"{path}:4: eth1: address 2001:db8::5/64 is not an inet address",
         f"{path}:6: eth2: more than one netmask",
+        f"{path}:11: eth3: gateway 192.0.2.1 is not an inet6 address",
         f"{path}:10: eth9 is brought up automatically but has no iface stanza",
     ]
 

@@ -252,26 +252,28 @@ def _static(ipaddress, stanza: Stanza, version: int, addresses: list, routes: li
     netmask = (stanza.values("netmask") or [None])[0]
     for value in values:
         text = value if "/" in value or netmask is None else f"{value}/{netmask}"
-        try:
-            address = ipaddress.ip_interface(text)
-        except ValueError:
-            problems.append(Problem(stanza.where, f"{stanza.name}: invalid address "
-                                                  f"'{text}'"))
-            continue
-        if address.version != version:
-            problems.append(Problem(stanza.where, f"{stanza.name}: {text} is not an "
-                                                  f"{stanza.family} address"))
-            continue
-        addresses.append(Address(stanza.name, address, version, stanza.where))
+        address = _value(ipaddress.ip_interface, text, "address", stanza, version, problems)
+        if address is not None:
+            addresses.append(Address(stanza.name, address, version, stanza.where))
     for gateway in stanza.values("gateway")[:1]:
-        try:
-            via = ipaddress.ip_address(gateway)
-        except ValueError:
-            problems.append(Problem(stanza.where, f"{stanza.name}: invalid gateway "
-                                                  f"'{gateway}'"))
-            continue
-        default = ipaddress.ip_network("0.0.0.0/0" if via.version == 4 else "::/0")
-        routes.append(Route(stanza.name, default, via, stanza.where))
+        via = _value(ipaddress.ip_address, gateway, "gateway", stanza, version, problems)
+        if via is not None:
+            default = ipaddress.ip_network("0.0.0.0/0" if version == 4 else "::/0")
+            routes.append(Route(stanza.name, default, via, stanza.where))
+
+
+def _value(parse, text: str, what: str, stanza: Stanza, version: int, problems: list):
+    """*text* parsed as an address of the stanza's family, or ``None`` and a problem noted."""
+    try:
+        value = parse(text)
+    except ValueError:
+        problems.append(Problem(stanza.where, f"{stanza.name}: invalid {what} '{text}'"))
+        return None
+    if value.version != version:
+        problems.append(Problem(stanza.where, f"{stanza.name}: {what} {text} is not an "
+                                              f"{stanza.family} address"))
+        return None
+    return value
 
 
 def _hook(ipaddress, name: str, command: str, where: str, addresses: list,
