@@ -12,11 +12,9 @@ added by ``up ip route add ...``, ``up route add ...`` or ``up ip addr add
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 from collections import namedtuple
-from fnmatch import fnmatchcase
 
 STANZAS = ("iface", "mapping", "auto", "rename", "source", "source-directory",
            "no-auto-down", "no-scripts")
@@ -169,7 +167,9 @@ class _Reader:
                 return
             paths = [os.path.join(target, n) for n in names]
             paths = [p for p in paths if os.path.isfile(p)]
-        elif glob.has_magic(target):
+        elif any(char in target for char in "*?["):
+            import glob
+
             paths = sorted(glob.glob(target))
         else:
             paths = [target]
@@ -206,6 +206,10 @@ def parse(path: str) -> Interfaces:
 
 def is_mapped(interfaces: Interfaces, name: str) -> bool:
     """True when a ``mapping`` stanza covers interface *name*."""
+    if not interfaces.mappings:
+        return False
+    from fnmatch import fnmatchcase
+
     return any(fnmatchcase(name, pattern) for pattern in interfaces.mappings)
 
 

@@ -3,8 +3,8 @@
 Interfaces and their state from ``/sys/class/net``, byte/error/drop
 counters from ``/proc/net/dev`` (one read for all interfaces), routes of
 the main table from ``/proc/net/route`` and ``/proc/net/ipv6_route``, and
-addresses (with prefix lengths, secondary ones included) from ``ip -j
-addr``, run within the check's deadline. Everything is per network
+addresses (with prefix lengths, secondary ones included) asked of the
+kernel over rtnetlink, within the check's deadline. Everything is per network
 namespace, so a check run in a namespace sees that namespace.
 """
 
@@ -128,31 +128,69 @@ def _le_ipv4(ipaddress, field: str):
     return ipaddress.IPv4Address(int.from_bytes(bytes.fromhex(field), "little"))
 
 
+RTM_GETADDR = 22
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+IFA_ADDRESS, IFA_LOCAL = 1, 2
+
+
 def addresses(deadline: Deadline) -> dict[str, list]:
-    """Addresses of every interface (``ipaddress`` interface values), by interface name."""
+    """Addresses of every interface (``ipaddress`` interface values), by interface name.
+
+    Asked of the kernel over rtnetlink (what ``ip addr`` does, without a
+    child process): secondary addresses and prefix lengths included.
+    """
     import ipaddress
-    import json
+    import socket
+    import struct
 
     from immune.domain import CheckError
 
-    try:
-        done = deadline.run(["ip", "-j", "addr", "show"])
-    except FileNotFoundError:
-        raise CheckError("the ip command (iproute2) is not installed") from None
-    if done.returncode != 0:
-        reason = done.stderr.decode(errors="replace").strip()[:100]
-        raise CheckError(f"ip -j addr show failed: {reason}")
-    try:
-        links = json.loads(done.stdout or b"[]")
-    except ValueError:
-        raise CheckError("ip -j addr show printed no JSON") from None
+    request = struct.pack("=IHHII", 24, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) \
+        + struct.pack("=BBBBI", socket.AF_UNSPEC, 0, 0, 0, 0)
+    names: dict[int, str] = {}
     result: dict[str, list] = {}
-    for link in links:
-        name = link.get("ifname")
-        if not name:
-            continue
-        entries = result.setdefault(name, [])
-        for info in link.get("addr_info", []):
-            if info.get("family") in ("inet", "inet6") and "local" in info:
-                entries.append(ipaddress.ip_interface(f"{info['local']}/{info['prefixlen']}"))
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+            sock.settimeout(deadline.remaining())
+            sock.send(request)
+            for family, prefix, index, attrs in _address_messages(sock, struct):
+                raw = attrs.get(IFA_LOCAL, attrs.get(IFA_ADDRESS))
+                if family not in (socket.AF_INET, socket.AF_INET6) or raw is None:
+                    continue
+                if index not in names:
+                    names[index] = socket.if_indextoname(index)
+                address = ipaddress.ip_address(raw)
+                result.setdefault(names[index], []).append(
+                    ipaddress.ip_interface(f"{address}/{prefix}"))
+    except TimeoutError:
+        raise deadline.expired() from None
+    except OSError as err:
+        raise CheckError(f"cannot read addresses from the kernel: {err.strerror or err}") \
+            from None
     return result
+
+
+def _address_messages(sock, struct):
+    """(family, prefix length, interface index, {attribute: bytes}) per RTM_NEWADDR message."""
+    while True:
+        data = sock.recv(65536)
+        offset = 0
+        while offset + 16 <= len(data):
+            length, kind = struct.unpack_from("=IH", data, offset)
+            if kind == NLMSG_DONE or length < 16:
+                return
+            if kind == NLMSG_ERROR:
+                code = struct.unpack_from("=i", data, offset + 16)[0]
+                raise OSError(-code, f"netlink error {-code}")
+            family, prefix, _, _, index = struct.unpack_from("=BBBBI", data, offset + 16)
+            attrs: dict[int, bytes] = {}
+            at, end = offset + 24, offset + length
+            while at + 4 <= end:
+                size, attr = struct.unpack_from("=HH", data, at)
+                if size < 4:
+                    break
+                attrs[attr] = data[at + 4: at + size]
+                at += (size + 3) & ~3
+            yield family, prefix, index, attrs
+            offset += (length + 3) & ~3
