@@ -177,6 +177,32 @@ def test_unix_socket(tcp_peer, tmp_path):
     assert f"response time on socket {path} [HELLO chat]" in out.summary
 
 
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate made by openssl, as an operator would for a test host."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([which("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-subj", "/CN=chat.example", "-days", "1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_tls_conversation_and_sni(tcp_peer, certificate):
+    peer = tcp_peer(lambda conn: conn.sendall(b"* OK chat ready\r\n"), tls=certificate)
+    args = ["-H", "127.0.0.1", "-p", str(peer.port), "-S", "-e", "* OK"]
+    out = run_check("check_tcp", *args, "--sni", "chat.example").output
+    assert out.state == "OK" and "[* OK chat ready]" in out.summary
+    assert peer.server_names == ["chat.example"]
+    assert c_plugin(*args) == 0
+    assert run_check("check_tcp", "-H", "localhost", "-p", str(peer.port), "-4", "-S",
+                     "-e", "* OK").code == 0
+    assert peer.server_names[-1] == "localhost"  # a host name is sent as SNI by default
+    plain = tcp_peer(lambda conn: conn.sendall(b"220 no tls here\r\n" * 50))
+    run = run_check("check_tcp", "-H", "127.0.0.1", "-p", str(plain.port), "-S", "-e", "220")
+    assert run.code == 2 and run.output.summary.startswith("Cannot make SSL connection")
+    assert c_plugin("-H", "127.0.0.1", "-p", str(plain.port), "-S", "-e", "220") == 2
+
+
 @pytest.mark.parametrize("argv", [["-r", "maybe"], ["-M", "bad"], ["-m", "-1"], ["-d", "0"],
                                   ["-p", "0"], ["-4", "-6"]])
 def test_bad_options_are_one_unknown_line(argv):

@@ -109,6 +109,27 @@ def connect(host: str, port: int | None, deadline: Deadline, family: int = 0) ->
     raise error
 
 
+def start_tls(sock: socket.socket, deadline: Deadline,
+              server_name: str | None = None) -> socket.socket:
+    """TLS over the connected *sock* (``check_tcp -S``): the handshake within the
+    time left, SNI *server_name*; like the C plugin, the certificate is not verified."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        sock.settimeout(deadline.remaining())
+        return context.wrap_socket(sock, server_hostname=server_name)
+    except TimeoutError:
+        sock.close()
+        raise deadline.expired() from None
+    except (ssl.SSLError, OSError) as err:
+        sock.close()
+        reason = getattr(err, "reason", None) or getattr(err, "strerror", None) or err
+        raise ConnectError(f"Cannot make SSL connection: {reason}") from None
+
+
 def read_reply(sock: socket.socket, deadline: Deadline, expect: Sequence[bytes] = (),
                match_all: bool = False, maxbytes: int | None = None) -> Reply:
     """Read until the expectation is met, EOF, *maxbytes*, the server falls quiet,

@@ -3,7 +3,8 @@
 Not a mock of any real server: a protocol peer for the cases real servers do
 not produce on demand (garbage, endless data, a late or split answer,
 silence then close). Each accepted connection runs ``behaviour(conn)`` in a
-thread; what the client sent is recorded in :attr:`Peer.received`.
+thread; what the client sent is recorded in :attr:`Peer.received`. With
+``tls=(certfile, keyfile)`` the peer speaks TLS.
 """
 
 from __future__ import annotations
@@ -22,10 +23,18 @@ class Peer:
     """A listening socket on 127.0.0.1 (free port) or at a Unix path."""
 
     def __init__(self, behaviour: Callable[[socket.socket], None],
-                 unix_path: Path | None = None) -> None:
+                 unix_path: Path | None = None, tls: tuple[Path, Path] | None = None) -> None:
         self.behaviour = behaviour
         self.received = bytearray()
         self.connections = 0
+        self.server_names: list[str | None] = []  # SNI seen in TLS handshakes
+        self.tls = None
+        if tls is not None:
+            import ssl
+
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(*tls)
+            self.tls.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
         if unix_path is not None:
             self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self.server.bind(str(unix_path))
@@ -55,6 +64,11 @@ class Peer:
             thread.start()
 
     def _serve(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            if self.tls is not None:
+                conn.settimeout(5)
+                conn = self.tls.wrap_socket(conn, server_side=True)
+                conn.settimeout(None)
         with conn, contextlib.suppress(OSError):
             self.behaviour(conn)
             conn.settimeout(0.5)  # record what the client says last (its quit string)
@@ -87,12 +101,13 @@ class Peer:
 
 @pytest.fixture
 def tcp_peer() -> Iterator[Callable[..., Peer]]:
-    """A factory: ``tcp_peer(behaviour, unix_path=None)`` starts a peer, stopped at teardown."""
+    """A factory: ``tcp_peer(behaviour, unix_path=None, tls=(cert, key))`` starts a peer,
+    stopped at teardown."""
     peers: list[Peer] = []
 
     def start(behaviour: Callable[[socket.socket], None],
-              unix_path: Path | None = None) -> Peer:
-        peer = Peer(behaviour, unix_path)
+              unix_path: Path | None = None, tls: tuple[Path, Path] | None = None) -> Peer:
+        peer = Peer(behaviour, unix_path, tls)
         peers.append(peer)
         return peer
 
