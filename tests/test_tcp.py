@@ -111,3 +111,12 @@ def test_connect_to_a_listener():
     server = socket.create_server(("127.0.0.1", 0))
     with server, tcp.connect("127.0.0.1", server.getsockname()[1], Deadline(2)) as sock:
         assert sock.getpeername() == server.getsockname()
+
+
+def test_pause_never_sleeps_into_the_deadline_margin():
+    deadline = Deadline(0.3)
+    start = time.monotonic()
+    slept = tcp.pause(5, deadline)
+    assert 0 < slept <= 0.3 - tcp.MARGIN + 0.01
+    assert time.monotonic() - start < 0.3 and deadline.remaining() > 0
+    assert tcp.pause(0, deadline) == 0

@@ -184,7 +184,10 @@ def send_all(sock: socket.socket, payload: bytes, deadline: Deadline) -> None:
         pass  # the reply (or its absence) tells the story
 
 
-def pause(seconds: float, deadline: Deadline) -> None:
-    """Sleep *seconds*, but never past the deadline (``-d/--delay``)."""
-    if seconds > 0:
-        time.sleep(max(0.0, min(seconds, deadline.remaining() - MARGIN)))
+def pause(seconds: float, deadline: Deadline) -> float:
+    """Sleep *seconds*, but not into the deadline's margin (``-d/--delay``); returns the
+    seconds slept."""
+    slept = max(0.0, min(seconds, deadline.remaining() - MARGIN)) if seconds > 0 else 0.0
+    if slept:
+        time.sleep(slept)
+    return slept
