@@ -137,6 +137,15 @@ def test_recreated_interface_means_a_new_baseline(netns, state_dir):
     assert again.summary.startswith("d0 in ") and "d0_rx_bps" in again.perfdata
 
 
+def test_state_forgets_interfaces_that_are_gone(netns, state_dir):
+    netns.veth("d0", "d1")
+    netns.check("check_net_traffic")
+    assert set(StateStore(state_dir).load("check_net_traffic")["interfaces"]) == {"d0", "d1"}
+    netns.ip("link", "del", "d0")
+    netns.check("check_net_traffic", "-i", "lo")
+    assert set(StateStore(state_dir).load("check_net_traffic")["interfaces"]) == {"lo"}
+
+
 def test_counters_that_went_down_mean_a_new_baseline(state_dir):
     run_check("check_net_traffic", "-i", "lo")
     store = StateStore(state_dir)
