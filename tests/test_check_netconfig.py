@@ -30,7 +30,9 @@ def write(path, text):
 def test_live_loopback_matches_and_a_missing_address_is_named(tmp_path):
     # The host's loopback, read independently of the check (psutil, not ip).
     assert "127.0.0.1" in [a.address for a in psutil.net_if_addrs()["lo"]]
-    good = write(tmp_path / "good", "auto lo\niface lo inet loopback\n")
+    # eth9 is neither brought up automatically nor present: not compared, not counted.
+    good = write(tmp_path / "good", "auto lo\niface lo inet loopback\n"
+                                    "iface eth9 inet static\n  address 10.9.9.9/24\n")
     out = run_check("check_netconfig", "--interfaces", good).output
     assert out.state == "OK"
     assert out.summary == (f"routes, IPs & syntax of {good} match the running config "
