@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 
 import pytest
 from components.process import free_port
-from runner import run_check, which
+from runner import check_path, run_check, which
 
 C_PLUGIN = which("check_tcp")  # /usr/lib/nagios/plugins/check_tcp
 MEMCACHED_STATS = ["-E", "-s", "stats\\r\\n", "-e", "STAT pid", "-q", "quit\\r\\n"]
@@ -73,6 +74,34 @@ def test_unresolvable_name_is_critical_like_the_c_plugin():
     run = run_check("check_tcp", "-H", "no-such-host.invalid", "-p", "80")
     assert run.code == 2 == c_plugin("-H", "no-such-host.invalid", "-p", "80")
     assert "Invalid hostname, address or socket: no-such-host.invalid" in run.output.summary
+
+
+DNS_BLACK_HOLE = """
+set -e
+mount --bind "$1/resolv.conf" /etc/resolv.conf
+"$2" -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+open(sys.argv[1], "w").close()
+time.sleep(20)' "$1/ready" &
+hole=$!
+while [ ! -e "$1/ready" ]; do sleep 0.01; done
+start=$(date +%s%N)
+"$3" -H chat.example -p 80 -t 1 || true
+echo "seconds $(( ($(date +%s%N) - start) / 1000000 ))e-3"
+kill $hole
+"""
+
+
+def test_a_resolver_that_never_answers_is_a_timeout(netns, tmp_path):
+    # A private namespace and mount namespace (ip netns exec) whose resolv.conf names a
+    # DNS server that swallows queries: the C resolver would wait 30 s.
+    (tmp_path / "resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:30 attempts:1\n")
+    done = netns.exec("sh", "-c", DNS_BLACK_HOLE, "sh", str(tmp_path), sys.executable,
+                      check_path("check_tcp"))
+    status, seconds = done.stdout.splitlines()
+    assert status == "TCP UNKNOWN - timeout after 1s while connecting to chat.example port 80"
+    assert float(seconds.split()[1]) < 1.5
 
 
 def test_black_hole_connect_is_ok_but_waiting_for_an_answer_times_out(blackhole):

@@ -73,6 +73,38 @@ def expectation_met(data: bytes, expect: Sequence[bytes], match_all: bool) -> bo
     return all(found) if match_all else any(found)
 
 
+def resolve(host: str, port: int | None, family: int, deadline: Deadline) -> list:
+    """``getaddrinfo`` within the deadline.
+
+    The C resolver cannot be interrupted (it retries through signals), so a
+    name is looked up in a helper thread that is abandoned at the deadline;
+    an address literal is converted at once.
+    """
+    try:
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0,
+                                  socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        pass  # a name, not an address
+    import threading
+
+    outcome: dict[str, object] = {}
+
+    def lookup() -> None:
+        try:
+            outcome["infos"] = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as err:
+            outcome["error"] = err
+
+    thread = threading.Thread(target=lookup, daemon=True)
+    thread.start()
+    thread.join(deadline.remaining())
+    if thread.is_alive():
+        raise deadline.expired()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["infos"]  # type: ignore[return-value]
+
+
 def connect(host: str, port: int | None, deadline: Deadline, family: int = 0) -> socket.socket:
     """A connected socket to *host*:*port*, or to the Unix socket *host* (an absolute path).
 
@@ -84,7 +116,7 @@ def connect(host: str, port: int | None, deadline: Deadline, family: int = 0) ->
         targets = [(socket.AF_UNIX, host)]
     else:
         try:
-            infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+            infos = resolve(host, port, family, deadline)
         except (socket.gaierror, UnicodeError) as err:
             raise ResolveError(f"Invalid hostname, address or socket: {host} "
                                f"({getattr(err, 'strerror', None) or err})") from None
