@@ -120,3 +120,12 @@ def test_pause_never_sleeps_into_the_deadline_margin():
     assert 0 < slept <= 0.3 - tcp.MARGIN + 0.01
     assert time.monotonic() - start < 0.3 and deadline.remaining() > 0
     assert tcp.pause(0, deadline) == 0
+
+
+def test_resolve_addresses_at_once_and_names_through_the_resolver():
+    infos = tcp.resolve("127.0.0.1", 80, 0, Deadline(1))
+    assert [info[4] for info in infos] == [("127.0.0.1", 80)]
+    names = {info[4][0] for info in tcp.resolve("localhost", 80, socket.AF_INET, Deadline(2))}
+    assert names == {"127.0.0.1"}  # from /etc/hosts, as getent would say
+    with pytest.raises(socket.gaierror):
+        tcp.resolve("no-such-host.invalid", 80, 0, Deadline(5))
