@@ -129,3 +129,39 @@ def test_resolve_addresses_at_once_and_names_through_the_resolver():
     assert names == {"127.0.0.1"}  # from /etc/hosts, as getent would say
     with pytest.raises(socket.gaierror):
         tcp.resolve("no-such-host.invalid", 80, 0, Deadline(5))
+
+
+def test_tls_verification_refuses_a_self_signed_certificate(tmp_path):
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                    "/CN=chat.example", "-days", "1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve(count):
+        for _ in range(count):
+            conn, _ = server.accept()
+            try:
+                with server_context.wrap_socket(conn, server_side=True) as tls:
+                    tls.sendall(b"hello")
+            except (ssl.SSLError, OSError):
+                conn.close()
+
+    thread = threading.Thread(target=serve, args=(2,), daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    with server:
+        plain = tcp.start_tls(tcp.connect("127.0.0.1", port, Deadline(5)), Deadline(5),
+                              "chat.example")
+        with plain:
+            assert plain.recv(5) == b"hello"
+        with pytest.raises(tcp.ConnectError) as err:
+            tcp.start_tls(tcp.connect("127.0.0.1", port, Deadline(5)), Deadline(5),
+                          "chat.example", verify=True)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(err.value)
+        thread.join(5)

@@ -89,9 +89,12 @@ def resolve(host: str, port: int | None, family: int, deadline: Deadline) -> lis
 
     outcome: dict[str, object] = {}
 
+    # an ASCII name as bytes spares the idna codec import
+    name = host.encode() if host.isascii() else host
+
     def lookup() -> None:
         try:
-            outcome["infos"] = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+            outcome["infos"] = socket.getaddrinfo(name, port, family, socket.SOCK_STREAM)
         except (OSError, UnicodeError) as err:
             outcome["error"] = err
 
@@ -141,15 +144,19 @@ def connect(host: str, port: int | None, deadline: Deadline, family: int = 0) ->
     raise error
 
 
-def start_tls(sock: socket.socket, deadline: Deadline,
-              server_name: str | None = None) -> socket.socket:
-    """TLS over the connected *sock* (``check_tcp -S``): the handshake within the
-    time left, SNI *server_name*; like the C plugin, the certificate is not verified."""
+def start_tls(sock: socket.socket, deadline: Deadline, server_name: str | None = None,
+              verify: bool = False) -> socket.socket:
+    """TLS over the connected *sock*: the handshake within the time left, SNI
+    *server_name*. Unless *verify*, the certificate is not checked (as
+    ``check_tcp -S`` does); with it, chain and host name are."""
     import ssl
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+    if verify:
+        context.load_default_certs()
+    else:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     try:
         sock.settimeout(deadline.remaining())
         return context.wrap_socket(sock, server_hostname=server_name)
