@@ -8,6 +8,7 @@ import time
 
 import pytest
 from components.process import free_port
+from components.tcppeer import make_certificate
 from runner import check_path, run_check, which
 
 C_PLUGIN = which("check_tcp")  # /usr/lib/nagios/plugins/check_tcp
@@ -208,12 +209,7 @@ def test_unix_socket(tcp_peer, tmp_path):
 
 @pytest.fixture
 def certificate(tmp_path):
-    """A self-signed certificate made by openssl, as an operator would for a test host."""
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run([which("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                    "-subj", "/CN=chat.example", "-days", "1", "-keyout", str(key),
-                    "-out", str(cert)], check=True, capture_output=True, timeout=60)
-    return cert, key
+    return make_certificate(tmp_path / "tls")
 
 
 def test_tls_conversation_and_sni(tcp_peer, certificate):
@@ -232,7 +228,27 @@ def test_tls_conversation_and_sni(tcp_peer, certificate):
     assert c_plugin("-H", "127.0.0.1", "-p", str(plain.port), "-S", "-e", "220") == 2
 
 
-@pytest.mark.parametrize("argv", [["-r", "maybe"], ["-M", "bad"], ["-m", "-1"], ["-d", "0"],
+@pytest.mark.parametrize("days,made_at,option,code,text", [
+    (30, None, "20", 0, None),
+    (10, None, "20", 1, "Certificate 'chat.example' expires in 9 day(s) ("),
+    (10, None, "20,10", 2, "Certificate 'chat.example' expires in 9 day(s) ("),
+    (10, "2020-01-01 00:00:00", "5", 2, "Certificate 'chat.example' expired on 2020-01-11 "),
+])
+def test_certificate_days(tcp_peer, tmp_path, days, made_at, option, code, text):
+    cert = make_certificate(tmp_path / "tls", days=days, made_at=made_at)
+    peer = tcp_peer(lambda conn: conn.sendall(b"* OK chat ready\r\n"), tls=cert)
+    args = ["-H", "127.0.0.1", "-p", str(peer.port), "-D", option, "-e", "* OK"]
+    run = run_check("check_tcp", *args, "-v")
+    assert run.code == code == c_plugin(*args)
+    if text:
+        assert run.output.summary.startswith(text)
+    else:
+        assert "[* OK chat ready]" in run.output.summary
+        assert run.output.long_lines[0].startswith("Certificate 'chat.example' will expire on ")
+
+
+@pytest.mark.parametrize("argv", [["-D", "5,10"], ["-D", "x"], ["-D", "1,2,3"],
+                                  ["-r", "maybe"], ["-M", "bad"], ["-m", "-1"], ["-d", "0"],
                                   ["-p", "0"], ["-4", "-6"]])
 def test_bad_options_are_one_unknown_line(argv):
     run = run_check("check_tcp", "-H", "127.0.0.1", "-p", "1", *argv)

@@ -12,11 +12,27 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from runner import which
+
+FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+def make_certificate(directory: Path, subject: str = "/CN=chat.example", days: int = 30,
+                     made_at: str | None = None) -> tuple[Path, Path]:
+    """A self-signed certificate and key made by openssl (*made_at*: as if on that date)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    env = {**os.environ, "LD_PRELOAD": FAKETIME, "FAKETIME": f"@{made_at}"} if made_at else None
+    subprocess.run([which("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-subj", subject, "-days", str(days), "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60, env=env)
+    return cert, key
 
 
 class Peer:
