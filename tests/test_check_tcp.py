@@ -255,7 +255,9 @@ def test_bad_options_are_one_unknown_line(argv):
     assert run.code == 3 and run.output.long_lines == []
 
 
-def test_port_is_required_for_tcp():
+def test_port_is_required_for_tcp_after_the_name_resolves():
     run = run_check("check_tcp", "-H", "127.0.0.1")
-    assert run.code == 3 and "port (-p) is required" in run.output.summary
+    assert run.code == 3 and run.output.summary == "a port (-p) is required"
+    run = run_check("check_tcp", "-H", "no-such-host.invalid")  # the C plugin says this first
+    assert run.code == 2 and "Invalid hostname" in run.output.summary
 

@@ -108,6 +108,15 @@ def resolve(host: str, port: int | None, family: int, deadline: Deadline) -> lis
     return outcome["infos"]  # type: ignore[return-value]
 
 
+def lookup(host: str, port: int | None, family: int, deadline: Deadline) -> list:
+    """:func:`resolve`, a failure raised as :class:`ResolveError` in the C plugin's words."""
+    try:
+        return resolve(host, port, family, deadline)
+    except (socket.gaierror, UnicodeError) as err:
+        raise ResolveError(f"Invalid hostname, address or socket: {host} "
+                           f"({getattr(err, 'strerror', None) or err})") from None
+
+
 def connect(host: str, port: int | None, deadline: Deadline, family: int = 0) -> socket.socket:
     """A connected socket to *host*:*port*, or to the Unix socket *host* (an absolute path).
 
@@ -118,12 +127,7 @@ def connect(host: str, port: int | None, deadline: Deadline, family: int = 0) ->
     if host.startswith("/"):
         targets = [(socket.AF_UNIX, host)]
     else:
-        try:
-            infos = resolve(host, port, family, deadline)
-        except (socket.gaierror, UnicodeError) as err:
-            raise ResolveError(f"Invalid hostname, address or socket: {host} "
-                               f"({getattr(err, 'strerror', None) or err})") from None
-        targets = [(info[0], info[4]) for info in infos]
+        targets = [(info[0], info[4]) for info in lookup(host, port, family, deadline)]
     error: ConnectError | None = None
     for af, address in targets:
         sock = socket.socket(af, socket.SOCK_STREAM)
