@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 from immune.state import StateStore
 from runner import run_check
@@ -173,7 +174,7 @@ def test_clock_going_back_means_a_new_baseline(state_dir):
 
 def test_corrupt_state_is_a_first_run(state_dir):
     run_check("check_net_traffic", "-i", "lo")
-    path = StateStore(state_dir).path("check_net_traffic")
+    path = Path(StateStore(state_dir).path("check_net_traffic"))
     path.write_text("{not json")
     out = run_check("check_net_traffic", "-i", "lo").output
     assert out.state == "OK" and out.summary == "lo first run, baseline recorded"
