@@ -4,8 +4,8 @@ Interfaces and their state from ``/sys/class/net``, byte/error/drop
 counters from ``/proc/net/dev`` (one read for all interfaces), routes of
 the main table from ``/proc/net/route`` and ``/proc/net/ipv6_route``, and
 addresses (with prefix lengths, secondary ones included) asked of the
-kernel over rtnetlink, within the check's deadline. Everything is per network
-namespace, so a check run in a namespace sees that namespace.
+kernel over rtnetlink, within the check's deadline. Everything is per
+network namespace, so a check run in a namespace sees that namespace.
 """
 
 from __future__ import annotations
