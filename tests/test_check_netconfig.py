@@ -19,6 +19,7 @@ NETWORK = """\
         up ip route add 203.0.113.0/24 via 198.51.100.1 dev d0 || true
     iface d0 inet6 static
         address 2001:db8::2/64
+        gateway 2001:db8::1
     """
 
 
@@ -57,6 +58,7 @@ def configure(netns):
     netns.ip("-6", "addr", "add", "2001:db8::2/64", "dev", "d0", "nodad")
     netns.ip("route", "add", "default", "via", "198.51.100.1", "dev", "d0")
     netns.ip("route", "add", "203.0.113.0/24", "via", "198.51.100.1", "dev", "d0")
+    netns.ip("-6", "route", "add", "default", "via", "2001:db8::1", "dev", "d0")
 
 
 def test_real_interfaces_addresses_and_routes_in_a_namespace(netns, tmp_path):
@@ -64,18 +66,20 @@ def test_real_interfaces_addresses_and_routes_in_a_namespace(netns, tmp_path):
     configure(netns)
     out = netns.check("check_netconfig", "--interfaces", path).output
     assert out.state == "OK", out.summary
-    assert "(2 interfaces, 3 IPs, 2 routes)" in out.summary
+    assert "(2 interfaces, 3 IPs, 3 routes)" in out.summary
     # Take the configuration apart piece by piece; each divergence is named.
     netns.ip("route", "del", "203.0.113.0/24")
     out = netns.check("check_netconfig", "--interfaces", path).output
     assert out.state == "CRITICAL"
     assert out.summary == "1 mismatch: no route to 203.0.113.0/24 via 198.51.100.1 dev d0"
     netns.ip("route", "del", "default")
+    netns.ip("-6", "route", "del", "default")
     netns.ip("addr", "del", "198.51.100.2/24", "dev", "d0")
     netns.ip("addr", "add", "198.51.100.2/16", "dev", "d0")
     out = netns.check("check_netconfig", "--interfaces", path, "--mismatch", "warn").output
     assert out.state == "WARNING"
-    assert out.perfdata["mismatches"].value == 3 and out.perfdata["mismatches"].warn == "0"
+    assert out.perfdata["mismatches"].value == 4 and out.perfdata["mismatches"].warn == "0"
+    assert "no default route via 2001:db8::1 dev d0" in out.summary
     assert "d0 has 198.51.100.2/16, declared 198.51.100.2/24" in out.summary
     assert "no default route via 198.51.100.1 dev d0" in out.summary
 
