@@ -126,6 +126,25 @@ def test_default_interfaces_link_speed_and_real_frames_on_a_veth(netns, state_di
     assert "d2_rxbytes" not in out.perfdata and "lo_rxbytes" not in out.perfdata
 
 
+def test_real_drops_are_judged(netns, state_dir):
+    # A veth whose peer is down drops what it is asked to send: real tx_dropped.
+    netns.ip("link", "add", "d0", "type", "veth", "peer", "name", "d1")
+    netns.ip("link", "set", "d0", "up")
+    netns.check("check_net_traffic", "-i", "d0")
+    before = sys_counter(netns, "d0", "tx_dropped")
+    done = netns.exec(sys.executable, "-c", SEND_RAW_FRAMES, "50", "100")
+    assert done.returncode == 0, done.stderr
+    assert sys_counter(netns, "d0", "tx_dropped") - before == 50
+    run = netns.check("check_net_traffic", "-i", "d0", "--drops-warning", "0",
+                      "--drops-critical", "100000", "--errors-critical", "0", "-v")
+    out = run.output
+    assert out.state == "WARNING" and "drops/s outside range 0:0" in out.summary
+    _, _, seconds = interval_and_bytes(out.long_lines[0])
+    # 50 drops over the interval, which is printed rounded to the millisecond
+    assert abs(out.perfdata["d0_drops"].value * seconds - 50) <= 50 * 0.0006 / seconds + 0.01
+    assert out.perfdata["d0_errors"].value == 0 and out.perfdata["d0_drops"].warn == "0"
+
+
 def test_recreated_interface_means_a_new_baseline(netns, state_dir):
     netns.veth("d0", "d1")
     netns.check("check_net_traffic", "-i", "d0")
