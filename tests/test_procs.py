@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 
 from immune.procs import ancestors, processes, read_process
 from runner import which
@@ -17,8 +18,12 @@ def test_a_child_reads_as_ps_shows_it():
     sleep = which("sleep")
     child = subprocess.Popen([sleep, "300", "7s"], user="nobody")
     try:
+        for _ in range(200):  # a child just started may still be running: wait for its sleep
+            [row] = ps(child.pid).values()
+            if row[2][0] == "S":
+                break
+            time.sleep(0.01)
         proc = read_process(child.pid, with_uid=True)
-        [row] = ps(child.pid).values()
         assert (proc.pid, proc.ppid, proc.comm, proc.state) == \
             (child.pid, os.getpid(), row[3], row[2][0])
         assert proc.args == row[4] == f"{sleep} 300 7s"
