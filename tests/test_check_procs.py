@@ -1,6 +1,7 @@
 """check_procs against real processes this test starts, counted independently with ps."""
 
 import os
+import re
 import signal
 import subprocess
 import uuid
@@ -136,14 +137,15 @@ def test_state_and_parent_filters(sleepers):
         os.kill(procs[0].pid, signal.SIGCONT)
 
 
-def test_total_without_filters_matches_ps_without_kernel_threads_when_asked():
+def test_kernel_threads_are_left_out_with_k():
     total = run_check("check_procs").output
-    assert total.summary.endswith(" processes")
-    user_space = run_check("check_procs", "-k").output.perfdata["procs"].value
-    kernel = sum(1 for row in ps_table() if row[5].startswith("[") and row[5].endswith("]"))
-    # the table moves between runs (other tests, other users): allow a little drift
-    assert abs(total.perfdata["procs"].value - user_space - kernel) <= 5
-    assert abs(total.perfdata["procs"].value - len(ps_table())) <= 10
+    assert re.fullmatch(r"[0-9]+ processes", total.summary)
+    assert run_check("check_procs", "-C", "kthreadd").output.perfdata["procs"].value == 1
+    assert run_check("check_procs", "-k", "-C", "kthreadd").output.perfdata["procs"].value == 0
+    workers = run_check("check_procs", "-p", "2").output.perfdata["procs"].value
+    # kernel workers come and go slowly: agree with ps within a few
+    assert abs(workers - sum(1 for row in ps_table() if row[1] == 2)) <= 3
+    assert run_check("check_procs", "-k", "-p", "2").output.perfdata["procs"].value == 0
 
 
 def test_verbose_lists_pids_not_arguments(sleepers):
