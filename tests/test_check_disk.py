@@ -5,10 +5,7 @@ the check's own code.
 """
 
 import re
-import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from components.mountns import private_mounts
@@ -27,16 +24,6 @@ def df(path):
                          check=True).stdout
     fields = out.splitlines()[-1].split()
     return int(fields[2]), int(fields[3])
-
-
-@pytest.fixture
-def base():
-    """A short directory for mount points (perfdata labels stay distinct in 19 characters)."""
-    path = Path(tempfile.mkdtemp(prefix="imd", dir="/tmp"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def test_root_file_system_agrees_with_df():
@@ -72,8 +59,8 @@ def test_default_run_lists_real_file_systems_and_skips_pseudo_ones():
     assert any(t == "proc" for t in types.values())
 
 
-def test_full_and_empty_tmpfs_thresholds_units_and_inodes(base):
-    full, empty, few = str(base / "full"), str(base / "empty"), str(base / "few")
+def test_full_and_empty_tmpfs_thresholds_units_and_inodes(mount_base):
+    full, empty, few = str(mount_base / "full"), str(mount_base / "empty"), str(mount_base / "few")
     disk = check_path("check_disk")
     report = private_mounts(
         [("tmpfs", full, "size=1m", "space"), ("tmpfs", empty, "size=4m", None),
@@ -127,8 +114,8 @@ def test_full_and_empty_tmpfs_thresholds_units_and_inodes(base):
     assert f"{empty} 4 MB (100% inode=" in inodes.summary
 
 
-def test_a_hung_mount_is_critical_named_and_does_not_hang_the_check(base):
-    hung, fine = str(base / "hung"), str(base / "ok")
+def test_a_hung_mount_is_critical_named_and_does_not_hang_the_check(mount_base):
+    hung, fine = str(mount_base / "hung"), str(mount_base / "ok")
     disk = check_path("check_disk")
     report = private_mounts(
         [("tmpfs", fine, "size=2m", None), ("hung", hung)],
@@ -171,8 +158,8 @@ def test_bad_limits_are_one_unknown_line(argv):
     assert run.code == 3 and run.output.long_lines == []
 
 
-def test_long_mount_points_get_distinct_labels(base):
-    names = [str(base / f"a-rather-long-mount-point-{n}") for n in range(3)]
+def test_long_mount_points_get_distinct_labels(mount_base):
+    names = [str(mount_base / f"a-rather-long-mount-point-{n}") for n in range(3)]
     disk = check_path("check_disk")
     report = private_mounts([("tmpfs", n, "size=1m", None) for n in names], [disk, *(
         arg for n in names for arg in ("-p", n))])

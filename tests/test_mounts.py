@@ -2,13 +2,9 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-import pytest
 from components.mountns import private_mounts
 from immune.mounts import HUNG, Usage, mount_of, read_mounts, statvfs_within
 from runner import which
@@ -48,17 +44,8 @@ def test_usage_is_what_df_counts():
     assert isinstance(statvfs_within(["/no/such/dir"], 5)["/no/such/dir"], FileNotFoundError)
 
 
-@pytest.fixture
-def base():
-    path = Path(tempfile.mkdtemp(prefix="imd", dir="/tmp"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def test_hung_mount_is_abandoned_and_escaped_names_are_read(base):
-    hung, spaced = str(base / "hung"), str(base / "with space")
+def test_hung_mount_is_abandoned_and_escaped_names_are_read(mount_base):
+    hung, spaced = str(mount_base / "hung"), str(mount_base / "with space")
     code = (
         "import json, sys, time\n"
         "from immune.mounts import read_mounts, statvfs_within\n"

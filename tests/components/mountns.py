@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from runner import which
 
 HELPER = r"""
@@ -85,3 +89,13 @@ def private_mounts(specs: list[tuple], *commands: list[str]) -> dict:
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def mount_base() -> Iterator[Path]:
+    """A short directory for mount points, so their perfdata labels differ in 19 characters."""
+    path = Path(tempfile.mkdtemp(prefix="imd", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
