@@ -122,18 +122,21 @@ def test_a_hung_mount_is_critical_named_and_does_not_hang_the_check(mount_base):
         [disk, "-t", "1", "-p", fine, "-p", hung],
         [disk, "-t", "1"],
         [which("timeout"), "1", which("stat"), "-f", hung],
+        [disk, "-t", "1", "-p", hung + "/some/dir", "-p", fine],
     )
-    named, everything, stat = report["runs"]
+    named, everything, stat, inside = report["runs"]
     # the mount truly hangs: stat -f is still blocked when timeout(1) kills it
     assert stat["code"] == 124, stat
     from grammar import parse_output
 
-    for run in (named, everything):
+    for run, path in ((named, hung), (everything, hung), (inside, hung + "/some/dir")):
         assert run["seconds"] < 1.5, run
         out = parse_output(run["stdout"])
         assert out.state == "CRITICAL" and run["code"] == 2
-        assert re.search(rf"{hung} no answer in 0\.[0-9]s, hung mount;", out.summary)
-        assert out.perfdata[hung].value is None
+        assert re.search(rf"{path} no answer in 0\.[0-9]s, hung mount;", out.summary)
+        assert [p.value for label, p in out.perfdata.items() if label.endswith(path[-9:])] \
+            == [None]
+    assert f"{fine} 2 MB (100%);" in parse_output(inside["stdout"]).summary
     assert parse_output(named["stdout"]).summary.startswith(f"free space: {hung} no answer")
     assert f"{fine} 2 MB (100%);" in parse_output(named["stdout"]).summary
 

@@ -2,7 +2,8 @@
 
 :func:`read_mounts` parses ``/proc/self/mountinfo`` (what ``df`` reads);
 :func:`statvfs_within` asks each mount for its sizes in a thread of its own
-and waits for the answers only until a time limit: a dead NFS server or a
+(:func:`answers_within` does the same for any call that may touch a
+mount) and waits for the answers only until a time limit: a dead NFS server or a
 stuck FUSE daemon blocks ``statvfs(2)`` in the kernel, and a thread that
 never answers is abandoned (the process still exits: those waits are
 killable). Threads come from ``_thread``, which costs nothing to import.
@@ -15,7 +16,11 @@ import os
 import re
 import time
 from collections import namedtuple
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MOUNTINFO = "/proc/self/mountinfo"
 
@@ -114,23 +119,25 @@ def mount_of(path: str, mounts: Iterable[Mount]) -> Mount | None:
     return best
 
 
-#: What :func:`statvfs_within` gives for a mount that did not answer in time.
+#: What :func:`answers_within` gives for a call that did not return in time.
 HUNG = None
 
 
-def statvfs_within(paths: Iterable[str], seconds: float) -> dict[str, Usage | OSError | None]:
-    """``statvfs`` every path in parallel, waiting at most *seconds* in total.
+def answers_within(function: Callable[[Any], Any], items: Iterable[Any],
+                   seconds: float) -> dict[Any, Any]:
+    """``function(item)`` for every item in parallel, waiting at most *seconds* in total.
 
-    Each path maps to its :class:`Usage`, the ``OSError`` it raised, or
-    :data:`HUNG` when it had not answered by then.
+    Each item maps to what the call returned, the ``OSError`` it raised, or
+    :data:`HUNG` when it had not returned by then (its thread is left
+    blocked; the process can still exit).
     """
-    answers: dict[str, Usage | OSError | None] = {}
+    answers: dict[Any, Any] = {}
     waits = []
-    for path in dict.fromkeys(paths):
-        answers[path] = HUNG
+    for item in dict.fromkeys(items):
+        answers[item] = HUNG
         lock = _thread.allocate_lock()
         lock.acquire()
-        _thread.start_new_thread(_stat_one, (path, answers, lock))
+        _thread.start_new_thread(_call, (function, item, answers, lock))
         waits.append(lock)
     end = time.monotonic() + seconds
     for lock in waits:
@@ -138,10 +145,20 @@ def statvfs_within(paths: Iterable[str], seconds: float) -> dict[str, Usage | OS
     return dict(answers)
 
 
-def _stat_one(path: str, answers: dict, lock: _thread.LockType) -> None:
+def _call(function: Callable[[Any], Any], item: Any, answers: dict, lock: Any) -> None:
     try:
-        answers[path] = Usage.from_statvfs(os.statvfs(path))
+        answers[item] = function(item)
     except OSError as err:
-        answers[path] = err
+        answers[item] = err
     finally:
         lock.release()
+
+
+def usage_of(path: str) -> Usage:
+    """The :class:`Usage` of the file system *path* is on (may block on a hung mount)."""
+    return Usage.from_statvfs(os.statvfs(path))
+
+
+def statvfs_within(paths: Iterable[str], seconds: float) -> dict[str, Usage | OSError | None]:
+    """:func:`usage_of` every path in parallel, waiting at most *seconds* in total."""
+    return answers_within(usage_of, paths, seconds)
