@@ -72,6 +72,7 @@ def test_full_and_empty_tmpfs_thresholds_units_and_inodes(mount_base):
         [disk, "-e", "-w", "20%", "-c", "10%", "-N", "tmpfs"],
         [disk, "-X", "tmpfs", "-X", "devtmpfs"],
         [disk, "-W", "50%", "-K", "5", "-p", few, "-p", empty],
+        [disk, "-c", "5", "-p", empty, "-C", "-p", full],
     )
     runs = report["runs"]
     for run in runs:
@@ -112,6 +113,10 @@ def test_full_and_empty_tmpfs_thresholds_units_and_inodes(mount_base):
     assert re.search(rf"{few} [0-9]+ MB \([0-9]+% inode=0%\) free inodes below 5%;",
                      inodes.summary), inodes.summary
     assert f"{empty} 4 MB (100% inode=" in inodes.summary
+    groups = output(7)  # -C: the full disk after it has no thresholds, so it is OK
+    assert groups.state == "CRITICAL"
+    assert groups.summary == f"free space: {empty} 4 MB (100%) free below 5 MB; {full} 0 MB (0%);"
+    assert groups.perfdata[full].crit == "" and groups.perfdata[empty].crit == "0"
 
 
 def test_a_hung_mount_is_critical_named_and_does_not_hang_the_check(mount_base):
