@@ -71,6 +71,17 @@ def test_silent_server_is_unknown_within_the_timeout_or_critical_if_asked(ntp_se
     assert critical.code == 2 and critical.seconds < 1.5
 
 
+def test_unsynchronised_server_is_critical_or_unknown_with_q_like_the_c_plugin(ntp_server):
+    server = ntp_server(synchronised=False)
+    out = check(server.port).output
+    assert out.state == "CRITICAL" and out.perfdata == {}
+    assert out.summary == "server 127.0.0.1 is not synchronised (leap indicator 3, stratum 0)"
+    assert check(server.port, "-q").output.state == "UNKNOWN"
+    reference = subprocess.run([which("check_ntp_time"), "-H", "127.0.0.1", "-p",
+                                str(server.port)], capture_output=True, text=True, timeout=15)
+    assert reference.returncode == 2 and "Offset unknown" in reference.stdout
+
+
 def test_a_port_nothing_listens_on_is_unknown():
     run = check(free_udp_port(), "-t", "0.5")
     assert run.output.state == "UNKNOWN" and run.seconds < 1.5

@@ -84,6 +84,19 @@ def test_args_substring_never_counts_the_check_or_the_shells_that_run_it(sleeper
     assert shell.stdout.startswith(f"PROCS OK - 4 processes with args '{arg}'"), shell.stdout
 
 
+def test_other_runs_of_the_check_are_not_counted(sleepers, tmp_path):
+    name, arg, _ = sleepers
+    other = tmp_path / "check_procs"  # another run, as ps shows it: argv[0] is check_procs
+    other.symlink_to(which("sleep"))
+    running = subprocess.Popen([str(other), "300", arg])
+    try:
+        assert sum(1 for row in ps_table() if arg in row[5]) == 4
+        assert run_check("check_procs", "-a", arg).output.perfdata["procs"].value == 3
+    finally:
+        running.kill()
+        running.wait()
+
+
 def test_regex_args_and_one_line_error_for_a_bad_regex(sleepers):
     name, arg, _ = sleepers
     pattern = arg.replace(".", r"\.") + "$"

@@ -2,7 +2,9 @@
 
 ``ntp_server()`` serves the true time (``local stratum 8``, the system clock
 untouched with ``-x``); ``ntp_server("+90s")`` runs chronyd itself under
-libfaketime, so its clock, and every answer it gives, is 90 s ahead.
+libfaketime, so its clock, and every answer it gives, is 90 s ahead;
+``ntp_server(synchronised=False)`` has no time source at all and answers
+"not synchronised" (leap indicator 3, stratum 0).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ CONFIG = """\
 port {port}
 bindaddress 127.0.0.1
 allow 127.0.0.1
-local stratum 8
+{local}
 cmdport 0
 bindcmdaddress /
 pidfile {root}/chronyd.pid
@@ -68,12 +70,14 @@ class NtpServer:
 
 
 @contextlib.contextmanager
-def chronyd(root: Path, skew: str | None = None) -> Iterator[NtpServer]:
+def chronyd(root: Path, skew: str | None = None,
+            synchronised: bool = True) -> Iterator[NtpServer]:
     """One chronyd on a free UDP port; *skew* like ``+90s`` shifts its clock (libfaketime)."""
     root.mkdir(parents=True, exist_ok=True)
     port = free_udp_port()
     conf = root / "chrony.conf"
-    conf.write_text(CONFIG.format(port=port, root=root))
+    local = "local stratum 8" if synchronised else ""
+    conf.write_text(CONFIG.format(port=port, root=root, local=local))
     user = ["-u", "root"] if os.geteuid() == 0 else ["-U"]
     argv = [which("chronyd"), "-d", "-x", *user, "-f", str(conf)]
     env = {"LD_PRELOAD": libfaketime(), "FAKETIME": skew} if skew else {}
@@ -83,14 +87,14 @@ def chronyd(root: Path, skew: str | None = None) -> Iterator[NtpServer]:
 
 
 @pytest.fixture
-def ntp_server(tmp_path) -> Iterator[Callable[[str | None], NtpServer]]:
-    """A factory: ``ntp_server()`` or ``ntp_server("+90s")``; all stopped afterwards."""
+def ntp_server(tmp_path) -> Iterator[Callable[..., NtpServer]]:
+    """A factory: ``ntp_server()``, ``ntp_server("+90s")``; all stopped afterwards."""
     import itertools
 
     numbers = itertools.count()
     with contextlib.ExitStack() as stack:
-        def start(skew: str | None = None) -> NtpServer:
+        def start(skew: str | None = None, synchronised: bool = True) -> NtpServer:
             root = tmp_path / f"chrony-{next(numbers)}"
-            return stack.enter_context(chronyd(root, skew))
+            return stack.enter_context(chronyd(root, skew, synchronised))
 
         yield start
