@@ -16,6 +16,7 @@ mount; ``-p`` paths given before any threshold take the last ones given
 from __future__ import annotations
 
 import argparse
+import copy
 from collections import namedtuple
 
 from immune.domain import Critical, Warn
@@ -54,11 +55,12 @@ class Limit:
                 raise argparse.ArgumentTypeError(str(err)) from None
 
     def resolve(self, multiple: int) -> Limit:
-        """Give a bare number its unit (``-u`` may come anywhere on the command line)."""
+        """This limit with a bare number in *multiple* bytes (``-u`` may come anywhere)."""
+        resolved = copy.copy(self)
         if self.percent is None and self.size is None:
-            self.size = _number(self.text, self.text) * multiple
-        self.multiple = multiple
-        return self
+            resolved.size = _number(self.text, self.text) * multiple
+        resolved.multiple = multiple
+        return resolved
 
     def floor(self, size: float) -> float:
         """Free bytes below which this limit is crossed on a file system of *size* bytes."""
