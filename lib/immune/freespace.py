@@ -16,7 +16,6 @@ mount; ``-p`` paths given before any threshold take the last ones given
 from __future__ import annotations
 
 import argparse
-import copy
 from collections import namedtuple
 
 from immune.domain import Critical, Warn
@@ -56,7 +55,8 @@ class Limit:
 
     def resolve(self, multiple: int) -> Limit:
         """This limit with a bare number in *multiple* bytes (``-u`` may come anywhere)."""
-        resolved = copy.copy(self)
+        resolved = object.__new__(Limit)
+        resolved.__dict__.update(self.__dict__)
         if self.percent is None and self.size is None:
             resolved.size = _number(self.text, self.text) * multiple
         resolved.multiple = multiple
