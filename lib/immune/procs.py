@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import namedtuple
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 PROC = "/proc"
 _PF_KTHREAD = 0x00200000
@@ -28,19 +28,26 @@ class Process(namedtuple("Process", "pid ppid comm state args uid kernel")):
     __slots__ = ()
 
 
-def read_process(pid: int, with_uid: bool = False, root: str = PROC) -> Process | None:
-    """The process *pid*, or ``None`` when it is gone or unreadable."""
+def read_process(pid: int, with_uid: bool = False, root: str = PROC,
+                 wanted: Callable[[str], bool] | None = None) -> Process | None:
+    """The process *pid*, or ``None`` when it is gone or unreadable.
+
+    *wanted*, given the command name, may refuse a process before its
+    command line is read (half the cost of a table scan by name).
+    """
     base = f"{root}/{pid}"
     try:
         with open(f"{base}/stat", "rb") as handle:
             stat = handle.read().decode("utf-8", "replace")
+        open_paren, close_paren = stat.find("("), stat.rfind(")")
+        comm = stat[open_paren + 1:close_paren]
+        if wanted is not None and not wanted(comm):
+            return None
         with open(f"{base}/cmdline", "rb") as handle:
             cmdline = handle.read()
         uid = _effective_uid(base) if with_uid else None
     except (OSError, ValueError):
         return None
-    open_paren, close_paren = stat.find("("), stat.rfind(")")
-    comm = stat[open_paren + 1:close_paren]
     fields = stat[close_paren + 2:].split()
     try:
         state, ppid, flags = fields[0], int(fields[1]), int(fields[6])
@@ -59,11 +66,12 @@ def _effective_uid(base: str) -> int:
     raise ValueError("no Uid line")
 
 
-def processes(with_uid: bool = False, root: str = PROC) -> Iterator[Process]:
-    """Every process now running (threads are not processes)."""
+def processes(with_uid: bool = False, root: str = PROC,
+              wanted: Callable[[str], bool] | None = None) -> Iterator[Process]:
+    """Every process now running (threads are not processes), or those *wanted* by name."""
     for name in os.listdir(root):
         if name.isdigit():
-            process = read_process(int(name), with_uid, root)
+            process = read_process(int(name), with_uid, root, wanted)
             if process is not None:
                 yield process
 
