@@ -75,7 +75,7 @@ class Response(namedtuple("Response", "target status_line status headers head_si
                                       "truncated seconds redirects")):
     """What the server answered: status line and code, headers, body (bounded).
 
-    *headers* is a tuple of (lower-case name, value); *head_size* the bytes of the
+    *headers* is a tuple of (name, value) as sent; *head_size* the bytes of the
     status line and headers (with the blank line); *truncated* is true when
     the body was cut at the size bound; *seconds* is the time from connecting
     to the last byte; *redirects* counts the redirects followed to get here.
@@ -86,7 +86,7 @@ class Response(namedtuple("Response", "target status_line status headers head_si
     def header(self, name: str) -> str | None:
         """The first header called *name* (any case), or ``None``."""
         name = name.lower()
-        return next((value for key, value in self.headers if key == name), None)
+        return next((value for key, value in self.headers if key.lower() == name), None)
 
     @property
     def text(self) -> str:
@@ -302,7 +302,7 @@ def _parse_head(head: bytes, where: str) -> tuple[str, int, tuple]:
             headers[-1] = (name, f"{value} {line.strip()}")
         elif ":" in line:
             name, _, value = line.partition(":")
-            headers.append((name.strip().lower(), value.strip()))
+            headers.append((name.strip(), value.strip()))
     return status_line, int(parts[1]), tuple(headers)
 
 
@@ -310,7 +310,7 @@ def _read_body(sock: socket.socket, deadline: Deadline, data: bytes, method: str
                status: int, headers: tuple, max_body: int) -> tuple[bytes, bool]:
     if method == "HEAD" or status < 200 or status in (204, 304):
         return b"", False
-    fields = dict(headers)
+    fields = {name.lower(): value for name, value in headers}
     chunked = "chunked" in fields.get("transfer-encoding", "").lower()
     length = None if chunked else _content_length(fields.get("content-length"))
     if chunked:  # framing adds a few bytes per chunk: read a little beyond the bound
