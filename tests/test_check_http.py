@@ -142,7 +142,7 @@ def test_min_lines_and_closing_tag(apache_web):
     assert ok.perfdata["lines"].crit == f"{lines}:"
     short = run_check("check_http", *base, "-u", "/home.html", "--min-lines",
                       str(lines + 1)).output
-    assert short.state == "CRITICAL" and f"below {lines + 1}" in short.summary
+    assert short.state == "CRITICAL" and f"{lines} lines below {lines + 1}" in short.summary
     cut = run_check("check_http", *base, "-u", "/broken.html", "--closing-tag").output
     assert cut.state == "CRITICAL" and "no closing </html> tag" in cut.summary
 
