@@ -10,6 +10,7 @@ from immune.http import (
     HttpError,
     Target,
     _dechunk,
+    _parse_head,
     fetch,
     fetch_following,
     redirect_target,
@@ -130,3 +131,11 @@ def test_dechunk_whole_and_truncated():
     assert _dechunk(b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n") == (b"hello world", True)
     assert _dechunk(b"5\r\nhello\r\n6\r\n wo") == (b"hello", False)
     assert _dechunk(b"zz\r\n") == (b"", False)
+
+
+def test_status_line_with_control_characters_is_not_http():
+    with pytest.raises(HttpError) as err:
+        _parse_head(b"HTTP/1.1 200 \x1b[31mOK\x07\r\nServer: x", "peer:80")
+    assert err.value.kind == "protocol" and "invalid HTTP response from peer:80" in str(err.value)
+    line, status, headers = _parse_head(b"HTTP/1.1 200 OK\r\nX-A: 1\r\n  2\nServer: x", "p")
+    assert (line, status, headers) == ("HTTP/1.1 200 OK", 200, (("X-A", "1 2"), ("Server", "x")))

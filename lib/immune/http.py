@@ -22,6 +22,7 @@ what failed (``dns``, ``refused``, ``connect``, ``tls``, ``protocol``,
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from collections import namedtuple
@@ -36,6 +37,7 @@ MAX_BODY = 2 * 1024 * 1024
 MAX_HEADER = 64 * 1024
 MAX_REDIRECTS = 15
 USER_AGENT = "immune-check (monitoring)"
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class HttpError(CheckError):
@@ -291,8 +293,10 @@ def _parse_head(head: bytes, where: str) -> tuple[str, int, tuple]:
     lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
     status_line = lines[0].strip()
     parts = status_line.split(None, 2)
+    # RFC 9112: HTTP-version SP 3DIGIT SP reason-phrase, the phrase without control
+    # characters (a terminal escape there is an attack, not an answer)
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit() \
-            or len(parts[1]) != 3:
+            or len(parts[1]) != 3 or _CONTROL.search(status_line):
         raise HttpError("protocol", f"invalid HTTP response from {where}: "
                                     f"'{status_line[:60]}'")
     headers = []
