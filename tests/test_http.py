@@ -139,3 +139,13 @@ def test_status_line_with_control_characters_is_not_http():
     assert err.value.kind == "protocol" and "invalid HTTP response from peer:80" in str(err.value)
     line, status, headers = _parse_head(b"HTTP/1.1 200 OK\r\nX-A: 1\r\n  2\nServer: x", "p")
     assert (line, status, headers) == ("HTTP/1.1 200 OK", 200, (("X-A", "1 2"), ("Server", "x")))
+
+
+def test_request_line_and_host_header_cannot_be_injected(apache_web):
+    with pytest.raises(HttpError) as err:
+        fetch(Target("127.0.0.1", apache_web.port, "x\r\nX-Evil: 1"), Deadline(5))
+    assert err.value.kind == "dns" and "not a valid host name" in str(err.value)
+    response = fetch(target(apache_web, "/index.html\r\nX-Evil: 1"), Deadline(5))
+    assert response.status == 404  # the path went out percent-encoded, as one request line
+    idn = fetch(Target("127.0.0.1", apache_web.port, "bücher.example"), Deadline(5))
+    assert idn.status == 200

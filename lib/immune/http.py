@@ -120,7 +120,8 @@ def fetch(target: Target, deadline: Deadline, method: str = "GET",
           max_body: int = MAX_BODY) -> Response:
     """Send one request to *target* and read the response within *deadline*."""
     where = f"{target.address}:{target.port}"
-    request = (f"{method} {target.path} HTTP/1.1\r\nHost: {target.host_header}\r\n"
+    request = (f"{method} {_ascii_path(target.path)} HTTP/1.1\r\n"
+               f"Host: {_ascii_host(target.host_header)}\r\n"
                f"User-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n")
     start = time.monotonic()
     sock = _connect(target, deadline)
@@ -128,7 +129,7 @@ def fetch(target: Target, deadline: Deadline, method: str = "GET",
         if target.tls:
             sock = _tls(sock, target, deadline)
         with deadline.stage(f"waiting for the response from {where}"):
-            _send(sock, request.encode("latin-1"), deadline)
+            _send(sock, request.encode("ascii"), deadline)
             head, rest, head_size = _read_head(sock, deadline, where)
             status_line, status, headers = _parse_head(head, where)
             body, truncated = _read_body(sock, deadline, rest, method, status, headers,
@@ -189,12 +190,34 @@ def redirect_target(target: Target, location: str, sticky_address: bool = False,
                   target.port if sticky_port else port, host, path, tls, target.verify)
 
 
+def _ascii_path(path: str) -> str:
+    """The path as sent: non-ASCII characters and spaces percent-encoded (UTF-8)."""
+    if path.isascii() and path.isprintable() and " " not in path:
+        return path
+    from urllib.parse import quote
+
+    return quote(path, safe="/?&=%:@!$'()*+,;~#[]-._")
+
+
+def _ascii_host(host: str) -> str:
+    """The Host header as sent: an internationalised name in its IDNA form."""
+    if not host.isprintable() or " " in host:
+        raise HttpError("dns", f"'{host}' is not a valid host name")
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise HttpError("dns", f"'{host}' is not a valid host name") from None
+
+
 def _connect(target: Target, deadline: Deadline) -> socket.socket:
     where = f"{target.address}:{target.port}"
     with deadline.stage(f"resolving {target.address}"):
         try:
-            addresses = socket.getaddrinfo(target.address, target.port,
-                                           type=socket.SOCK_STREAM)
+            # an ASCII name as bytes spares the idna codec import (1.3 ms a run)
+            name = target.address.encode() if target.address.isascii() else target.address
+            addresses = socket.getaddrinfo(name, target.port, type=socket.SOCK_STREAM)
         except socket.gaierror as err:
             raise HttpError("dns", f"cannot resolve {target.address}: {err.strerror}") \
                 from None
