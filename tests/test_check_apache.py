@@ -39,13 +39,18 @@ def held_requests(server, count):
             sock = socket.create_connection(("127.0.0.1", server.port), 5)
             sock.sendall(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             socks.append(sock)
-        end = time.monotonic() + 5
-        while int(status(server)["BusyWorkers"]) < count + 1 and time.monotonic() < end:
-            time.sleep(0.05)
+        wait_for_busy(server, count + 1)  # the held requests and the status read itself
         yield
     finally:
         for sock in socks:
             sock.close()
+        wait_for_busy(server, 1)  # the next test starts on an idle server
+
+
+def wait_for_busy(server, count):
+    end = time.monotonic() + 5
+    while int(status(server)["BusyWorkers"]) != count and time.monotonic() < end:
+        time.sleep(0.05)
 
 
 def test_idle_server_figures_match_mod_status(apache_web):
