@@ -123,6 +123,9 @@ def test_redirect_target_resolves_relative_and_absolute_locations():
     assert (sticky.address, sticky.port) == ("10.0.0.1", 443)
     both = redirect_target(base, "https://other.example/x", True, True)
     assert (both.address, both.port) == ("10.0.0.1", 8080)
+    v6 = redirect_target(base, "http://[::1]:8080/x")
+    assert (v6.address, v6.port, v6.host_header) == ("::1", 8080, "[::1]:8080")
+    assert redirect_target(base, "http://[::1]/x").host_header == "[::1]"
     with pytest.raises(HttpError):
         redirect_target(base, "ftp://example.com/")
 

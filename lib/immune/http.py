@@ -185,7 +185,8 @@ def redirect_target(target: Target, location: str, sticky_address: bool = False,
     except ValueError:
         raise HttpError("protocol", f"bad port in redirect to '{location[:80]}'") from None
     path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-    host = url.hostname if url.port is None else f"{url.hostname}:{url.port}"
+    host = f"[{url.hostname}]" if ":" in url.hostname else url.hostname
+    host += "" if url.port is None else f":{url.port}"
     return Target(target.address if sticky_address else url.hostname,
                   target.port if sticky_port else port, host, path, tls, target.verify)
 
