@@ -214,6 +214,8 @@ def _ascii_host(host: str) -> str:
 
 def _connect(target: Target, deadline: Deadline) -> socket.socket:
     where = f"{target.address}:{target.port}"
+    if not target.address.strip():  # getaddrinfo would take "" for this host
+        raise HttpError("dns", "empty host name")
     with deadline.stage(f"resolving {target.address}"):
         try:
             # an ASCII name as bytes spares the idna codec import (1.3 ms a run)
