@@ -130,3 +130,22 @@ def test_server_down_is_unknown():
 def test_status_over_https(apache_tls):
     out = run_check("check_apache", "-H", "127.0.0.1", "-p", str(apache_tls.port), "-S").output
     assert out.state == "OK" and out.perfdata["busy"].value == 1
+
+
+# What mod_status of a prefork server (no ConnsTotal, no ExtendedStatus) looks like,
+# served as a file by the real server.
+PREFORK = ("127.0.0.1\nServerVersion: Apache/2.4.62 (Debian)\nServerMPM: prefork\n"
+           "BusyWorkers: 3\nIdleWorkers: 5\nProcesses: 8\n"
+           "Scoreboard: _W_K_R__G....\n")
+
+
+def test_prefork_status_without_connections(apache_web):
+    apache_web.write("prefork-status.txt", PREFORK)
+    out = check(apache_web, "-u", "/prefork-status.txt", "-w", "2")
+    assert out.state == "WARNING" and out.summary.startswith("3 busy workers, 5 idle: ")
+    board = PREFORK.rsplit("Scoreboard: ", 1)[1].strip()
+    for char, label in SCOREBOARD.items():
+        assert out.perfdata[label].value == board.count(char), label
+    assert "connections" not in out.perfdata and "accesses" not in out.perfdata
+    conns = check(apache_web, "-u", "/prefork-status.txt", "--metric", "connections")
+    assert conns.state == "UNKNOWN" and "reports no ConnsTotal" in conns.summary
