@@ -240,7 +240,33 @@ def test_https_against_a_self_signed_server(apache_tls):
     argv = ["-H", "localhost", "-I", "127.0.0.1", "-p", str(apache_tls.port), "-u", "/tls.txt"]
     ours = run_check("check_http", *argv, "-S", "-s", "secure payload").output
     assert ours.state == "OK" and ours.code == c_plugin(*argv, "-S", "-s", "secure payload")[0]
+    timed = run_check("check_http", *argv, "-S", "-E").output
+    assert timed.perfdata["time_ssl"].value > 0
     verified = run_check("check_http", *argv, "-S", "--verify-cert").output
     assert verified.state == "CRITICAL" and "TLS handshake" in verified.summary
     plain, (code, _, text) = both(apache_tls, "-u", "/tls.txt")
     assert plain.code == code, text  # plain HTTP to an https port: 400 Bad Request
+
+
+def test_extra_headers_reach_the_server(apache_web):
+    ours, (code, size, text) = both(apache_web, "-k", "Range: bytes=0-4", "-A", "probe/1.0")
+    assert ours.summary.startswith("HTTP/1.1 206 Partial Content - "), ours.summary
+    assert ours.code == code == 0 and ours.perfdata["size"].value == size, text
+
+
+def test_extended_perfdata_splits_the_response_time(apache_web):
+    ours, _ = both(apache_web, "-E")
+    parts = ["time_connect", "time_firstbyte", "time_headers", "time_transfer"]
+    assert [p for p in ours.perfdata if p.startswith("time_")] == parts
+    total = ours.perfdata["time"].value
+    assert ours.perfdata["time_firstbyte"].value <= ours.perfdata["time_headers"].value
+    assert ours.perfdata["time_connect"].value + ours.perfdata["time_headers"].value <= total
+    tls = run_check("check_http", "-H", "127.0.0.1", "-S", "-E", "-p", "1").output
+    assert "time_ssl" not in tls.perfdata  # no answer, no timings
+
+
+def test_port_in_the_host_name_like_the_c_plugin(apache_web):
+    host = f"127.0.0.1:{apache_web.port}"
+    ours = run_check("check_http", "-H", host, "-s", "immune test page").output
+    code, _, text = c_plugin("-H", host, "-s", "immune test page")
+    assert ours.state == "OK" and ours.code == code, text

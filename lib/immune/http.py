@@ -74,13 +74,16 @@ class Target(namedtuple("Target", "address port host path tls verify",
 
 
 class Response(namedtuple("Response", "target status_line status headers head_size body "
-                                      "truncated seconds redirects")):
+                                      "truncated seconds redirects timings")):
     """What the server answered: status line and code, headers, body (bounded).
 
     *headers* is a tuple of (name, value) as sent; *head_size* the bytes of the
     status line and headers (with the blank line); *truncated* is true when
     the body was cut at the size bound; *seconds* is the time from connecting
-    to the last byte; *redirects* counts the redirects followed to get here.
+    to the last byte; *redirects* counts the redirects followed to get here;
+    *timings* splits the last request's seconds: (``connect``, ``tls`` for https,
+    ``firstbyte`` and ``headers`` counted from sending the request, ``transfer``
+    of the body) as (name, seconds) pairs.
     """
 
     __slots__ = ()
@@ -117,32 +120,61 @@ def split_host(host: str) -> tuple[str, int | None]:
 
 
 def fetch(target: Target, deadline: Deadline, method: str = "GET",
-          max_body: int = MAX_BODY) -> Response:
-    """Send one request to *target* and read the response within *deadline*."""
+          max_body: int = MAX_BODY, headers: tuple = ()) -> Response:
+    """Send one request to *target* and read the response within *deadline*.
+
+    *headers* are extra request headers as (name, value) pairs; a ``User-Agent``
+    among them replaces ours.
+    """
     where = f"{target.address}:{target.port}"
-    request = (f"{method} {_ascii_path(target.path)} HTTP/1.1\r\n"
-               f"Host: {_ascii_host(target.host_header)}\r\n"
-               f"User-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+    request = _request(target, method, headers)
     start = time.monotonic()
     sock = _connect(target, deadline)
+    timings = [("connect", time.monotonic() - start)]
     try:
         if target.tls:
             sock = _tls(sock, target, deadline)
+            timings.append(("tls", time.monotonic() - start - timings[0][1]))
         with deadline.stage(f"waiting for the response from {where}"):
-            _send(sock, request.encode("ascii"), deadline)
-            head, rest, head_size = _read_head(sock, deadline, where)
-            status_line, status, headers = _parse_head(head, where)
-            body, truncated = _read_body(sock, deadline, rest, method, status, headers,
+            sent = time.monotonic()
+            _send(sock, request, deadline)
+            head, rest, head_size, first = _read_head(sock, deadline, where)
+            headers_done = time.monotonic()
+            status_line, status, fields = _parse_head(head, where)
+            body, truncated = _read_body(sock, deadline, rest, method, status, fields,
                                          max_body)
     finally:
         sock.close()
-    return Response(target, status_line, status, headers, head_size, body, truncated,
-                    time.monotonic() - start, 0)
+    end = time.monotonic()
+    timings += [("firstbyte", first - sent), ("headers", headers_done - sent),
+                ("transfer", end - headers_done)]
+    return Response(target, status_line, status, fields, head_size, body, truncated,
+                    end - start, 0, tuple((name, round(value, 6)) for name, value in timings))
+
+
+def _request(target: Target, method: str, headers: tuple) -> bytes:
+    names = {name.lower() for name, _ in headers}
+    lines = [f"{method} {_ascii_path(target.path)} HTTP/1.1",
+             f"Host: {_ascii_host(target.host_header)}"]
+    if "user-agent" not in names:
+        lines.append(f"User-Agent: {USER_AGENT}")
+    if "accept" not in names:
+        lines.append("Accept: */*")
+    for name, value in headers:
+        if name.lower() in ("host", "connection"):
+            continue
+        line = f"{name}: {value}"
+        if _CONTROL.search(line) or not line.isascii() or not name.strip():
+            raise HttpError("protocol", f"invalid request header '{line[:60]}'")
+        lines.append(line)
+    lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
 
 
 def fetch_following(target: Target, deadline: Deadline, method: str = "GET",
                     max_body: int = MAX_BODY, max_redirects: int = MAX_REDIRECTS,
-                    sticky_address: bool = False, sticky_port: bool = False) -> Response:
+                    sticky_address: bool = False, sticky_port: bool = False,
+                    headers: tuple = ()) -> Response:
     """Like :func:`fetch`, following redirects (``Location``) up to *max_redirects*.
 
     With *sticky_address* every request still connects to the first address
@@ -152,7 +184,7 @@ def fetch_following(target: Target, deadline: Deadline, method: str = "GET",
     seen = {(target.address, target.port, target.host_header, target.path)}
     start = time.monotonic()
     hops = 0
-    response = fetch(target, deadline, method, max_body)
+    response = fetch(target, deadline, method, max_body, headers)
     while 300 <= response.status < 400:
         location = response.header("location")
         if not location:
@@ -167,7 +199,7 @@ def fetch_following(target: Target, deadline: Deadline, method: str = "GET",
             raise HttpError("redirect-loop", f"redirect loop at {target.url}")
         seen.add(key)
         hops += 1
-        response = fetch(target, deadline, method, max_body)
+        response = fetch(target, deadline, method, max_body, headers)
     return response._replace(seconds=time.monotonic() - start, redirects=hops)
 
 
@@ -297,13 +329,14 @@ def _recv(sock: socket.socket, deadline: Deadline, size: int = 65536) -> bytes:
 
 
 def _read_head(sock: socket.socket, deadline: Deadline,
-               where: str) -> tuple[bytes, bytes, int]:
-    data = b""
+               where: str) -> tuple[bytes, bytes, int, float]:
+    """(status line and headers, the bytes after them, their size, first byte time)."""
+    data, first = b"", 0.0
     while True:
         for blank in (b"\r\n\r\n", b"\n\n"):
             end = data.find(blank)
             if end >= 0:
-                return data[:end], data[end + len(blank):], end + len(blank)
+                return data[:end], data[end + len(blank):], end + len(blank), first
         if len(data) > MAX_HEADER:
             raise HttpError("protocol", f"response headers from {where} exceed "
                                         f"{MAX_HEADER // 1024} KB")
@@ -311,7 +344,8 @@ def _read_head(sock: socket.socket, deadline: Deadline,
         if not chunk:
             if not data:
                 raise HttpError("protocol", f"no data received from {where}")
-            return data, b"", len(data)
+            return data, b"", len(data), first
+        first = first or time.monotonic()
         data += chunk
 
 
