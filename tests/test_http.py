@@ -6,16 +6,7 @@ import urllib.request
 import pytest
 from components.process import free_port
 from immune.deadline import CheckTimeout, Deadline
-from immune.http import (
-    HttpError,
-    Target,
-    _dechunk,
-    _parse_head,
-    fetch,
-    fetch_following,
-    redirect_target,
-    split_host,
-)
+from immune.http import HttpError, Target, fetch, fetch_following, redirect_target, split_host
 
 
 def target(server, path="/", **kw):
@@ -130,20 +121,6 @@ def test_redirect_target_resolves_relative_and_absolute_locations():
         redirect_target(base, "ftp://example.com/")
 
 
-def test_dechunk_whole_and_truncated():
-    assert _dechunk(b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n") == (b"hello world", True)
-    assert _dechunk(b"5\r\nhello\r\n6\r\n wo") == (b"hello", False)
-    assert _dechunk(b"zz\r\n") == (b"", False)
-
-
-def test_status_line_with_control_characters_is_not_http():
-    with pytest.raises(HttpError) as err:
-        _parse_head(b"HTTP/1.1 200 \x1b[31mOK\x07\r\nServer: x", "peer:80")
-    assert err.value.kind == "protocol" and "invalid HTTP response from peer:80" in str(err.value)
-    line, status, headers = _parse_head(b"HTTP/1.1 200 OK\r\nX-A: 1\r\n  2\nServer: x", "p")
-    assert (line, status, headers) == ("HTTP/1.1 200 OK", 200, (("X-A", "1 2"), ("Server", "x")))
-
-
 def test_request_line_and_host_header_cannot_be_injected(apache_web):
     with pytest.raises(HttpError) as err:
         fetch(Target("127.0.0.1", apache_web.port, "x\r\nX-Evil: 1"), Deadline(5))
@@ -152,3 +129,8 @@ def test_request_line_and_host_header_cannot_be_injected(apache_web):
     assert response.status == 404  # the path went out percent-encoded, as one request line
     idn = fetch(Target("127.0.0.1", apache_web.port, "bücher.example"), Deadline(5))
     assert idn.status == 200
+    with pytest.raises(HttpError) as bad:
+        fetch(target(apache_web), Deadline(5), headers=(("X-A", "1\r\nX-Evil: 1"),))
+    assert bad.value.kind == "protocol" and "invalid request header" in str(bad.value)
+    ranged = fetch(target(apache_web), Deadline(5), headers=(("Range", "bytes=0-4"),))
+    assert ranged.status == 206 and ranged.body == b"<html"
