@@ -1,7 +1,7 @@
 """HTTP/1.1 on one socket within a deadline: the wire half of :mod:`immune.http`.
 
-Connect (each resolved address in turn), TLS, send, read the response head
-(bounded) and a body framed by Content-Length, chunked encoding or the
+Connect and TLS (by :mod:`immune.tcp`, shared with check_tcp), send, read
+the response head (bounded) and a body framed by Content-Length, chunked encoding or the
 server closing, cut at a size bound. Every wait gets the deadline's
 remaining time and running out raises its
 :class:`~immune.deadline.CheckTimeout`; any other failure raises
@@ -16,6 +16,7 @@ import re
 import socket
 import time
 
+from immune import tcp
 from immune.domain import CheckError
 
 TYPE_CHECKING = False
@@ -80,63 +81,32 @@ def ascii_host(host: str) -> str:
 
 
 def connect(address: str, port: int, deadline: Deadline) -> socket.socket:
-    """A TCP connection to *address*:*port* (each resolved address tried in turn)."""
+    """A TCP connection to *address*:*port* by :func:`immune.tcp.connect` (each
+    resolved address in turn, the look-up itself bounded by the deadline)."""
     where = f"{address}:{port}"
     if not address.strip():  # getaddrinfo would take "" for this host
         raise HttpError("dns", "empty host name")
-    with deadline.stage(f"resolving {address}"):
-        try:
-            # an ASCII name as bytes spares the idna codec import (1.3 ms a run)
-            name = address.encode() if address.isascii() else address
-            addresses = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as err:
-            raise HttpError("dns", f"cannot resolve {address}: {err.strerror}") from None
     with deadline.stage(f"connecting to {where}"):
-        error: OSError | None = None
-        for family, kind, proto, _, address in addresses:
-            sock = socket.socket(family, kind, proto)
-            try:
-                sock.settimeout(deadline.remaining())
-                sock.connect(address)
-                return sock
-            except TimeoutError:
-                sock.close()
-                raise deadline.expired() from None
-            except OSError as err:
-                sock.close()
-                error = err
-        if isinstance(error, ConnectionRefusedError):
-            raise HttpError("refused", f"connection refused by {where}")
-        reason = getattr(error, "strerror", None) or str(error)
-        raise HttpError("connect", f"cannot connect to {where}: {reason}")
+        try:
+            return tcp.connect(address, port, deadline)
+        except tcp.ResolveError as err:
+            raise HttpError("dns", str(err)) from None
+        except tcp.ConnectError as err:
+            if err.refused:
+                raise HttpError("refused", f"connection refused by {where}") from None
+            raise HttpError("connect", str(err)) from None
 
 
 def start_tls(sock: socket.socket, where: str, server_name: str, verify: bool,
               deadline: Deadline) -> socket.socket:
-    """TLS over *sock* (SNI *server_name*); the certificate checked only with *verify*."""
-    import ssl
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if verify:
-        context.load_default_certs()
-    else:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
+    """TLS over *sock* by :func:`immune.tcp.start_tls` (SNI *server_name*; the
+    certificate checked only with *verify*)."""
     with deadline.stage(f"in the TLS handshake with {where}"):
         try:
-            sock.settimeout(deadline.remaining())
-            return context.wrap_socket(sock, server_hostname=server_name)
-        except TimeoutError:
-            sock.close()
-            raise deadline.expired() from None
-        except ssl.SSLError as err:
-            sock.close()
-            reason = err.reason or err.strerror or type(err).__name__
+            return tcp.start_tls(sock, deadline, server_name, verify)
+        except tcp.ConnectError as err:
+            reason = str(err).partition(": ")[2] or str(err)
             raise HttpError("tls", f"TLS handshake with {where} failed: {reason}") from None
-        except OSError as err:
-            sock.close()
-            raise HttpError("tls", f"TLS handshake with {where} failed: "
-                                   f"{err.strerror or err}") from None
 
 
 def send(sock: socket.socket, data: bytes, deadline: Deadline) -> None:
