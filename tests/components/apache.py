@@ -5,8 +5,8 @@ Its document root holds ``index.html`` and whatever a test writes there;
 
 Variants for the web checks: ``apache_web`` (one per test module) adds
 redirects and error statuses made with mod_alias (see :data:`WEB_CONFIG`);
-``apache_tls`` serves https with a throwaway self-signed certificate made by
-the ``openssl`` command.
+``apache_tls`` serves https with a throwaway self-signed certificate
+(:func:`components.tcppeer.make_certificate`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import contextlib
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -141,22 +140,13 @@ def apache_web(tmp_path_factory) -> Iterator[Apache]:
         yield server
 
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """A throwaway certificate for CN=localhost and its key, made by openssl."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run([which("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
-                    "-days", "2", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=30)
-    key.chmod(0o644)  # read by the server's own user when run as root
-    return cert, key
-
-
 @pytest.fixture(scope="module")
 def apache_tls(tmp_path_factory) -> Iterator[Apache]:
     """One https-only Apache per test module (self-signed certificate)."""
+    from components.tcppeer import make_certificate  # a plugin module: import late
+
     tmp = tmp_path_factory.mktemp("apache-tls")
-    cert, key = self_signed_certificate(tmp)
+    cert, key = make_certificate(tmp / "tls", "/CN=localhost")
     extra = TLS_CONFIG.format(modules=MODULES, cert=cert, key=key)
     with apache_server(tmp, extra, scheme="https") as server:
         yield server
