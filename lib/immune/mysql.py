@@ -1,0 +1,260 @@
+"""Business metrics from MySQL or MariaDB: one bounded, read-only, server-timed query.
+
+A :class:`Query` (SQL text, window, where it came from) runs on a
+:class:`Target` (credentials from an option file, see :mod:`immune.mycnf`)
+through :func:`fetch`: connect and read timeouts from the check's deadline,
+a server-side statement limit a little shorter than that (MariaDB
+``max_statement_time``, MySQL ``max_execution_time``) so a slow query is
+cancelled on the server rather than left running, and a
+``START TRANSACTION READ ONLY`` around it. ``%(window)s`` in the SQL is bound
+to the window in seconds (pymysql ``pyformat``: write a literal ``%`` as
+``%%``). Every expected failure is a one-line :class:`CheckError` that never
+holds the password or a value read from the database.
+
+pymysql is imported only when a query runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import namedtuple
+
+from immune.domain import CheckError
+from immune.mycnf import DEFAULT_FILE, OptionFileError, read_client_options
+from immune.options import positive_seconds
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from immune.deadline import Deadline
+    from immune.options import CheckParser
+
+DEFAULT_WINDOW = 900
+_CANCELLED = {1969, 3024}            # MariaDB max_statement_time, MySQL max_execution_time
+_LOST = {2006, 2013, 1053, 1927}     # gone away, lost during query, shutdown, killed
+_DENIED = 1045
+
+
+class Target(namedtuple("Target", "name options")):
+    """One database: a display name (option-file group or ``client``) and connect options."""
+
+    __slots__ = ()
+
+    @property
+    def where(self) -> str:
+        """``host:port``, or the socket path, for messages."""
+        if self.options.get("socket") and self.options.get("host", "localhost") == "localhost":
+            return self.options["socket"]
+        return f"{self.options.get('host', 'localhost')}:{self.options.get('port', 3306)}"
+
+
+class Query(namedtuple("Query", "sql window origin settings", defaults=((),))):
+    """SQL text, its window in seconds, its origin (for messages), metric-file settings."""
+
+    __slots__ = ()
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        """A value from the query's ``--metrics-file`` section, else *default*."""
+        return dict(self.settings).get(name, default)
+
+
+def target(defaults_file: str | None, group: str | None = None) -> Target:
+    """The database described by *group* (over ``[client]``) of the option file."""
+    try:
+        options = read_client_options(defaults_file, group)
+    except OptionFileError as err:
+        raise CheckError(str(err)) from None
+    if "port" in options and not options["port"].isdigit():
+        raise CheckError(f"defaults file: port '{options['port'][:20]}' is not a number")
+    return Target(group or "client", options)
+
+
+def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) -> list[tuple]:
+    """All rows of *query* on *where*, within the deadline; CheckError on failure.
+
+    With *stages* (the main thread) the deadline's stage names what is running;
+    worker threads pass False and rely on the socket and server time limits.
+    """
+    import pymysql
+
+    def stage(name: str) -> Any:
+        return deadline.stage(f"{name} {where.where}") if stages else contextlib.nullcontext()
+
+    options = where.options
+    password = options.get("password", "")
+    conn = None
+    try:
+        with stage("connecting to"):
+            left = deadline.remaining()
+            conn = pymysql.connect(
+                host=options.get("host", "localhost"), port=int(options.get("port", 3306)),
+                unix_socket=options.get("socket"), user=options.get("user"),
+                password=password, database=options.get("database"), connect_timeout=left,
+                read_timeout=left, write_timeout=left, autocommit=None, charset="utf8mb4")
+        with stage("querying"), conn.cursor() as cursor:
+            limit = _statement_limit(deadline.remaining())
+            if "mariadb" in conn.get_server_info().lower():
+                cursor.execute(f"SET SESSION max_statement_time = {limit:.3f}")
+            else:
+                cursor.execute(f"SET SESSION max_execution_time = {int(limit * 1000)}")
+            cursor.execute("START TRANSACTION READ ONLY")
+            try:
+                cursor.execute(query.sql, {"window": _window_value(query.window)})
+            except (KeyError, ValueError, TypeError):
+                raise CheckError(f"{query.origin}: bad parameter in the SQL (only %(window)s "
+                                 f"is known; write a literal % as %%)") from None
+            rows = list(cursor.fetchall())
+            cursor.execute("ROLLBACK")
+        return rows
+    except pymysql.err.MySQLError as err:
+        raise CheckError(_explain(err, where, query, password, deadline)) from None
+    finally:
+        if conn is not None and conn.open:
+            with contextlib.suppress(Exception):
+                conn.close()   # COM_QUIT, no reply awaited
+
+
+def _statement_limit(left: float) -> float:
+    """The server-side limit: what is left, less a margin to receive the error and report."""
+    return max(0.05, left - min(1.0, max(0.1, left * 0.2)))
+
+
+def _window_value(window: float) -> int | float:
+    return int(window) if float(window).is_integer() else window
+
+
+def _explain(err: Exception, where: Target, query: Query, password: str,
+             deadline: Deadline) -> str:
+    code = err.args[0] if err.args and isinstance(err.args[0], int) else 0
+    text = str(err.args[1]) if len(err.args) > 1 else str(err)
+    if code == _DENIED:
+        user = where.options.get("user", "")
+        reason = (f"access denied for user '{user}' at {where.where} "
+                  f"(wrong user or password in [{where.name}])")
+    elif code in (2002, 2003):
+        cause = getattr(err, "original_exception", None)
+        detail = (getattr(cause, "strerror", None) or type(cause).__name__
+                  if cause is not None else text)
+        if isinstance(cause, TimeoutError):
+            detail = "timed out"
+        reason = f"cannot connect to {where.where}: {detail}"
+    elif code in _CANCELLED:
+        reason = (f"query cancelled by the server at its time limit "
+                  f"(-t {deadline.seconds:g}s; query too slow?) on {where.where}")
+    elif code in _LOST:
+        reason = f"lost connection to {where.where} during the query (server died?)"
+    elif code == 1064:
+        reason = f"SQL syntax error in {query.origin}: {text[:120]}"
+    else:
+        reason = f"database error {code} on {where.where}: {text[:160]}"
+    return reason.replace(password, "***") if len(password) >= 3 else reason
+
+
+def as_number(value: Any, column: int, origin: str) -> float | None:
+    """A number read from the database (int, Decimal, float); None stays None.
+
+    Anything else is refused without echoing it: it could be personal data.
+    """
+    if value is None or isinstance(value, int | float):
+        return value
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise CheckError(f"{origin}: column {column} is not a number "
+                     f"(the query must return numbers, never names)")
+
+
+def add_query_options(parser: CheckParser, group: bool = True) -> None:
+    """Add --defaults-file, --group, --query/--query-file/--metric, --metrics-file, --window."""
+    parser.add_argument("--defaults-file", metavar="FILE", default=DEFAULT_FILE,
+                        help=f"MySQL option file with user, password, host, port, socket, "
+                             f"database (default {DEFAULT_FILE}; must be mode 0600)")
+    if group:
+        parser.add_argument("--group", metavar="NAME",
+                            help="option-file group read after [client] (default: [client])")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--query", metavar="SQL", help="the SQL to run; %%(window)s is the "
+                        "window in seconds, a literal %% is written %%%%")
+    source.add_argument("--query-file", metavar="FILE", help="read the SQL from FILE")
+    source.add_argument("--metric", metavar="NAME", help="a named query of --metrics-file")
+    parser.add_argument("--metrics-file", metavar="FILE",
+                        help="INI file of named queries: [NAME] query or query-file, window, "
+                             "and this check's option defaults")
+    parser.add_argument("--window", type=positive_seconds, metavar="SECONDS",
+                        help=f"time window bound to %%(window)s (default {DEFAULT_WINDOW})")
+
+
+def query_from_args(args: Any, allowed: tuple[str, ...] = ()) -> Query | None:
+    """The Query the options name, or None when none was given.
+
+    *allowed* lists this check's option names (``min-volume``) that a
+    ``--metrics-file`` section may set besides query, query-file and window.
+    """
+    if args.metric:
+        return _metric(args, allowed)
+    if args.query_file:
+        return Query(_read_sql(args.query_file), args.window or DEFAULT_WINDOW,
+                     os.path.basename(args.query_file))
+    if args.query:
+        return Query(args.query, args.window or DEFAULT_WINDOW, "--query")
+    return None
+
+
+def _read_sql(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            sql = handle.read().strip().rstrip(";")
+    except OSError as err:
+        raise CheckError(f"cannot read query file {path}: {err.strerror}") from None
+    if not sql:
+        raise CheckError(f"query file {path} is empty")
+    return sql
+
+
+def _metric(args: Any, allowed: tuple[str, ...]) -> Query:
+    import configparser
+
+    path = args.metrics_file
+    if not path:
+        raise CheckError("--metric needs --metrics-file")
+    parser = configparser.RawConfigParser(strict=False, delimiters=("=",))
+    parser.optionxform = lambda key: key.strip().lower().replace("_", "-")  # type: ignore
+    try:
+        if not parser.read(path, encoding="utf-8"):
+            raise CheckError(f"cannot read metrics file {path}")
+    except configparser.Error as err:
+        raise CheckError(f"metrics file {path}: {str(err).splitlines()[0][:120]}") from None
+    if not parser.has_section(args.metric):
+        raise CheckError(f"metrics file {path} has no [{args.metric}]")
+    section = dict(parser.items(args.metric))
+    unknown = set(section) - {"query", "query-file", "window", *allowed}
+    if unknown:
+        raise CheckError(f"metrics file {path} [{args.metric}]: unknown key "
+                         f"'{sorted(unknown)[0]}'")
+    if "query" in section:
+        sql = section["query"].strip().rstrip(";")
+    elif "query-file" in section:
+        sql = _read_sql(os.path.join(os.path.dirname(path), section["query-file"]))
+    else:
+        raise CheckError(f"metrics file {path} [{args.metric}] has no query or query-file")
+    window = args.window
+    if window is None:
+        try:
+            window = positive_seconds(section.get("window", str(DEFAULT_WINDOW)))
+        except Exception:  # noqa: BLE001 - argparse.ArgumentTypeError
+            raise CheckError(f"metrics file {path} [{args.metric}]: bad window") from None
+    settings = tuple((k, v) for k, v in section.items() if k in allowed)
+    return Query(sql, window, f"metric {args.metric}", settings)
+
+
+def scalar(rows: list[tuple], origin: str) -> float | None:
+    """The one number of a one-row, one-column result (None for NULL or no row)."""
+    if not rows:
+        return None
+    if len(rows) != 1 or len(rows[0]) != 1:
+        raise CheckError(f"{origin}: want one row with one number, got {len(rows)} row(s) "
+                         f"of {len(rows[0])} column(s)")
+    return as_number(rows[0][0], 1, origin)
