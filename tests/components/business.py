@@ -8,7 +8,9 @@ against it with the shipped metrics file.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,16 +65,23 @@ def shop_template(mariadb_template, tmp_path_factory) -> Path:
         return server.datadir
 
 
-@pytest.fixture
-def shop(shop_template, tmp_path):
-    """A fresh private MariaDB with the empty reference schema in database ``shop``."""
+@contextlib.contextmanager
+def shop_server(template: Path, tmp: Path) -> Iterator[Shop]:
+    """A private MariaDB started from *template*, as a :class:`Shop`."""
     from components.mariadb import mariadb_server
 
     seed = load_seed()
-    with mariadb_server(shop_template, tmp_path) as server:
-        cnf = server.option_file(tmp_path / "shop.cnf", database="shop")
+    with mariadb_server(template, tmp) as server:
+        cnf = server.option_file(tmp / "shop.cnf", database="shop")
         conn = seed.connect(str(cnf))
         try:
             yield Shop(server, cnf, conn, seed)
         finally:
             conn.close()
+
+
+@pytest.fixture
+def shop(shop_template, tmp_path):
+    """A fresh private MariaDB with the empty reference schema in database ``shop``."""
+    with shop_server(shop_template, tmp_path) as server:
+        yield server

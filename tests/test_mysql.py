@@ -1,0 +1,150 @@
+"""immune.mysql: the SQL source, its time limits and every expected failure, end to end."""
+
+import os
+import threading
+import time
+
+import pytest
+from components.mariadb import ROOT_PASSWORD
+from immune.domain import CheckError
+from immune.mysql import Query, as_number, query_from_args, scalar
+
+SLOW = "SELECT SLEEP(5), 1"
+
+
+def sleeping(shop):
+    """Queries running SLEEP(5) on the server right now (not this one)."""
+    return shop.sql("SELECT COUNT(*) FROM information_schema.processlist "
+                    "WHERE info LIKE 'SELECT SLEEP(5)%%'")[0][0]
+
+
+def test_server_down_before_the_query(shop):
+    shop.mariadb.kill()
+    out = shop.run("check_ratio", "--query", "SELECT 1, 1").output
+    assert out.state == "UNKNOWN" and out.long_lines == []
+    assert out.summary == f"cannot connect to 127.0.0.1:{shop.mariadb.port}: Connection refused"
+
+
+def test_server_killed_during_the_query(shop):
+    threading.Timer(0.3, shop.mariadb.kill).start()
+    start = time.monotonic()
+    out = shop.run("check_ratio", "--query", SLOW).output
+    assert time.monotonic() - start < 3
+    assert out.state == "UNKNOWN"
+    assert out.summary == (f"lost connection to 127.0.0.1:{shop.mariadb.port} during the query "
+                           f"(server died?)")
+
+
+def test_wrong_password_never_printed(shop, tmp_path):
+    cnf = shop.mariadb.option_file(tmp_path / "bad.cnf", password="Wr0ng-Passw0rd-42")
+    for verbosity in ([], ["-vvv"]):
+        run = shop.run("check_lag", "--defaults-file", str(cnf), "--query", "SELECT 1",
+                       *verbosity)
+        assert run.output.state == "UNKNOWN"
+        assert run.output.summary == (f"access denied for user 'root' at 127.0.0.1:"
+                                      f"{shop.mariadb.port} (wrong user or password in [client])")
+        assert "Wr0ng" not in run.stdout + run.stderr
+        assert ROOT_PASSWORD not in run.stdout + run.stderr
+
+
+def test_missing_table_and_sql_errors(shop):
+    out = shop.run("check_ratio", "--query", "SELECT COUNT(*), 1 FROM no_such_table").output
+    assert out.state == "UNKNOWN"
+    assert out.summary == ("database error 1146 on 127.0.0.1:"
+                           f"{shop.mariadb.port}: Table 'shop.no_such_table' doesn't exist")
+    syntax = shop.run("check_ratio", "--query", "SELEKT 1").output
+    assert syntax.state == "UNKNOWN" and syntax.summary.startswith("SQL syntax error in --query")
+    param = shop.run("check_ratio", "--query", "SELECT %(nope)s, 1").output
+    assert param.state == "UNKNOWN" and "only %(window)s is known" in param.summary
+    percent = shop.run("check_ratio", "--query", "SELECT '100%%' LIKE '1%%', 2").output
+    assert percent.state == "OK" and percent.perfdata["ratio"].value == 50
+
+
+def test_option_file_unreadable_or_open_to_others(shop, tmp_path):
+    folder = tmp_path / "dir.cnf"
+    folder.mkdir()
+    out = shop.run("check_ratio", "--defaults-file", str(folder), "--query", "SELECT 1, 1").output
+    assert out.state == "UNKNOWN" and out.summary.endswith("is not a regular file")
+    missing = shop.run("check_ratio", "--defaults-file", str(tmp_path / "no.cnf"),
+                       "--query", "SELECT 1, 1").output
+    assert missing.state == "UNKNOWN" and "does not exist" in missing.summary
+    shop.cnf.chmod(0o644)
+    out = shop.run("check_ratio", "--query", "SELECT 1, 1").output
+    assert out.state == "UNKNOWN" and "readable or writable by group/others (mode 0644)" \
+        in out.summary and "refused" in out.summary
+    if os.geteuid() != 0:   # root reads any file: the mode-000 case only fails for others
+        shop.cnf.chmod(0o000)
+        out = shop.run("check_ratio", "--query", "SELECT 1, 1").output
+        assert out.state == "UNKNOWN" and "Permission denied" in out.summary
+
+
+def test_slow_query_is_cancelled_on_the_server(shop):
+    start = time.monotonic()
+    out = shop.run("check_ratio", "--query", SLOW, "-t", "1").output
+    elapsed = time.monotonic() - start
+    assert out.state == "UNKNOWN" and elapsed < 1.5
+    assert out.summary.startswith("query cancelled by the server at its time limit (-t 1s")
+    assert sleeping(shop) == 0   # gone on the server, not left running
+
+
+def test_statement_limit_follows_the_timeout(shop):
+    out = shop.run("check_lag", "--query", "SELECT @@session.max_statement_time", "-t",
+                   "10").output
+    assert 8 < out.perfdata["lag"].value < 9.1   # -t 10 less a margin to report
+
+
+def test_queries_run_read_only(shop):
+    out = shop.run("check_violations", "--query", "INSERT INTO shard_info VALUES (9, 'x', 1)")
+    assert out.output.state == "UNKNOWN" and "READ ONLY" in out.output.summary
+    assert shop.sql("SELECT COUNT(*) FROM shard_info")[0][0] == 0
+
+
+def test_connect_timeout_names_the_stage(shop, blackhole, tmp_path):
+    cnf = tmp_path / "hole.cnf"
+    cnf.write_text(f"[client]\nuser=root\nhost=127.0.0.1\nport={blackhole}\n")
+    cnf.chmod(0o600)
+    start = time.monotonic()
+    out = shop.run("check_ratio", "--defaults-file", str(cnf), "--query", "SELECT 1, 1",
+                   "-t", "0.5").output
+    assert time.monotonic() - start < 1.5
+    assert out.state == "UNKNOWN"
+    assert out.summary == f"timeout after 0.5s while connecting to 127.0.0.1:{blackhole}"
+
+
+def test_socket_from_the_option_file(shop, tmp_path):
+    cnf = tmp_path / "sock.cnf"
+    cnf.write_text(f"[client]\nuser=root\npassword='{ROOT_PASSWORD}'\n"
+                   f"socket={shop.mariadb.socket}\ndatabase=shop\n")
+    cnf.chmod(0o600)
+    out = shop.run("check_violations", "--defaults-file", str(cnf), "--query",
+                   "SELECT COUNT(*) FROM shard_info").output
+    assert out.state == "OK" and out.summary == "violations: 0"
+
+
+def test_numbers_from_the_database_never_echo_values():
+    from decimal import Decimal
+
+    assert as_number(Decimal("12"), 1, "q") == 12 and as_number(Decimal("1.5"), 1, "q") == 1.5
+    assert as_number(None, 1, "q") is None and as_number(3, 1, "q") == 3
+    with pytest.raises(CheckError) as err:
+        as_number("jane@example.org", 2, "q")
+    assert "jane" not in str(err.value) and "column 2" in str(err.value)
+    assert scalar([], "q") is None and scalar([(7,)], "q") == 7
+    with pytest.raises(CheckError, match="want one row"):
+        scalar([(1,), (2,)], "q")
+
+
+def test_metric_definitions(tmp_path):
+    (tmp_path / "q.sql").write_text("SELECT 1, 2;\n")
+    ini = tmp_path / "m.ini"
+    ini.write_text("[a]\nquery-file = q.sql\nwindow = 60\nlabel = A\n[b]\nquery = SELECT 2\n")
+
+    class Args:
+        metric, metrics_file, window, query, query_file = "a", str(ini), None, None, None
+
+    query = query_from_args(Args, ("label",))
+    assert query == Query("SELECT 1, 2", 60.0, "metric a", (("label", "A"),))
+    Args.metric, Args.window = "b", 5.0
+    assert query_from_args(Args).window == 5.0
+    Args.metric = None
+    assert query_from_args(Args) is None
