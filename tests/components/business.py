@@ -50,7 +50,7 @@ class Shop:
 @pytest.fixture(scope="session")
 def shop_template(mariadb_template, tmp_path_factory) -> Path:
     """A data directory holding the empty reference schema, made once per session."""
-    from components.mariadb import mariadb_server   # imported here: pytest loads it later
+    from components.mariadb import mariadb_server  # imported here: pytest loads it later
 
     base = tmp_path_factory.mktemp("shop-template")
     with mariadb_server(mariadb_template, base) as server:
