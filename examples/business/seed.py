@@ -30,7 +30,10 @@ FIRST_NAMES = ("Alice", "Bruno", "Chiara", "Dmitri", "Emeka", "Fatima")
 
 
 def connect(defaults_file: str, group: str | None = None, database: str | None = None):
-    """A pymysql connection (autocommit) from a MySQL option file."""
+    """A pymysql connection (autocommit) from a MySQL option file.
+
+    *database* overrides the file's; '' connects to no database.
+    """
     import pymysql
     from immune.mycnf import read_client_options
 
@@ -38,7 +41,8 @@ def connect(defaults_file: str, group: str | None = None, database: str | None =
     return pymysql.connect(
         host=opts.get("host", "localhost"), port=int(opts.get("port", 3306)),
         unix_socket=opts.get("socket"), user=opts.get("user"), password=opts.get("password"),
-        database=database or opts.get("database"), autocommit=True, charset="utf8mb4",
+        database=(opts.get("database") if database is None else database) or None,
+        autocommit=True, charset="utf8mb4",
         local_infile=False)
 
 
@@ -309,7 +313,7 @@ def main() -> None:
     parser.add_argument("--success", type=float, default=0.98, help="their success fraction")
     parser.add_argument("--history", type=int, default=0, help="add N old rows to each table")
     args = parser.parse_args()
-    conn = connect(args.defaults_file, args.group, None if args.schema else args.database)
+    conn = connect(args.defaults_file, args.group, "" if args.schema else args.database)
     if args.schema:
         create_schema(conn, args.database)
     if args.demo:
