@@ -85,6 +85,13 @@ def test_contact_imports_per_provider_worst_wins(shop):
     assert healthy.summary.startswith("aol 100%, gmail 90%, hotmail 96.67%; 1 below min")
 
 
+def test_no_group_at_all_is_a_quiet_hour(shop):
+    out = shop.run("check_ratio", "--metric", "contact_import", "-c", "80:").output
+    assert out.state == "OK"
+    assert out.summary == "contact imports: only 0 in 1h, below min volume 10, not judged"
+    assert out.perfdata["contact imports"].value is None
+
+
 def test_client_exception_rate_alerts_above(shop):
     shop.seed.client(shop.conn, "2.3.0", sessions=500, exceptions=2, released_ago=9 * 86400)
     shop.seed.client(shop.conn, "2.4.0", sessions=400, exceptions=16, seed=11)

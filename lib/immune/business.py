@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 
+from immune import mysql
 from immune.context import ThresholdContext
-from immune.domain import Critical, Ok, Result, Unknown, Warn
+from immune.domain import CheckError, Critical, Ok, Result, Unknown, Warn
 from immune.numbers import format_number
 from immune.schedule import add_scheduled_thresholds
 
@@ -39,9 +40,7 @@ def add_business_options(parser: CheckParser, warning: str, critical: str,
                          default_label: str, default_warning: str | None = None,
                          default_critical: str | None = None, group: bool = True) -> None:
     """The options every business check has: query, thresholds by schedule, --label."""
-    from immune.mysql import add_query_options
-
-    add_query_options(parser, group=group)
+    mysql.add_query_options(parser, group=group)
     add_scheduled_thresholds(parser, warning, critical, default_warning=default_warning,
                              default_critical=default_critical)
     parser.add_argument("--label", type=label, metavar="TEXT",
@@ -89,10 +88,17 @@ def tagged(text: str, period: Period) -> str:
     return f"{text} {period.tag}" if period.tag else text
 
 
+def fetch(args: Any, query: Any, deadline: Any) -> tuple[list[tuple], str]:
+    """The rows of the check's query on the database of ``--defaults-file``/``--group``,
+    and where they came from (for ``-v``)."""
+    if query is None:
+        raise CheckError("no query: give --query, --query-file or --metric")
+    where = mysql.target(args.defaults_file, args.group)
+    return mysql.fetch(where, query, deadline), f"{query.origin} on {where.where} [{where.name}]"
+
+
 def setting(args: Any, query: Any, name: str, convert: Any, default: Any) -> Any:
     """An option's value: the command line, else the metric file, else *default*."""
-    from immune.domain import CheckError
-
     given = getattr(args, name.replace("-", "_"))
     if given is not None:
         return given
