@@ -86,3 +86,11 @@ def test_default_path_is_home_my_cnf(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     write(tmp_path / ".my.cnf", "[client]\nuser=me\n")
     assert read_client_options() == {"user": "me"}
+
+
+def test_tls_keys_and_flags(tmp_path):
+    cnf = write(tmp_path / "my.cnf", "[client]\nssl\nssl_ca=/etc/ca.pem\n"
+                                     "[strict]\nssl-verify-server-cert\nssl = 0\n")
+    assert read_client_options(str(cnf)) == {"ssl": "1", "ssl-ca": "/etc/ca.pem"}
+    assert read_client_options(str(cnf), "strict") == {"ssl": "0", "ssl-ca": "/etc/ca.pem",
+                                                       "ssl-verify-server-cert": "1"}

@@ -1,11 +1,14 @@
 """immune.mysql: the SQL source, its time limits and every expected failure, end to end."""
 
 import os
+import subprocess
 import threading
 import time
 
 import pytest
+from components.business import shop_server
 from components.mariadb import ROOT_PASSWORD
+from runner import which
 from immune.domain import CheckError
 from immune.mysql import Query, as_number, query_from_args, scalar
 
@@ -148,3 +151,58 @@ def test_metric_definitions(tmp_path):
     assert query_from_args(Args).window == 5.0
     Args.metric = None
     assert query_from_args(Args) is None
+
+
+def make_ca(folder, name):
+    """A CA and a server certificate for 127.0.0.1 signed by it (EC keys: fast)."""
+    folder.mkdir()
+
+    def openssl(*args):
+        done = subprocess.run([which("openssl"), *args], capture_output=True, text=True,
+                              cwd=folder, timeout=30)
+        assert done.returncode == 0, done.stderr
+
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", f"/CN={name}")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    return folder
+
+
+@pytest.fixture
+def tls_shop(shop_template, tmp_path):
+    """A shop server speaking TLS, with a user 'tls' that must use it."""
+    ca = make_ca(tmp_path / "ca", "immune test CA")
+    extra = (f"--ssl-ca={ca}/ca.pem", f"--ssl-cert={ca}/server.pem", f"--ssl-key={ca}/server.key")
+    with shop_server(shop_template, tmp_path, extra) as shop:
+        shop.sql("CREATE USER 'tls'@'127.0.0.1' IDENTIFIED BY 'tls-pass' REQUIRE SSL")
+        shop.sql("GRANT SELECT ON *.* TO 'tls'@'127.0.0.1'")
+        yield shop, ca
+
+
+def tls_run(shop, tmp_path, keys):
+    cnf = tmp_path / "tls.cnf"
+    cnf.write_text(f"[client]\nuser=tls\npassword=tls-pass\nhost=127.0.0.1\n"
+                   f"port={shop.mariadb.port}\n{keys}")
+    cnf.chmod(0o600)
+    return shop.run("check_lag", "--defaults-file", str(cnf), "--query",
+                    "SELECT LENGTH(VARIABLE_VALUE) > 0 FROM information_schema.SESSION_STATUS "
+                    "WHERE VARIABLE_NAME = 'Ssl_cipher'").output
+
+
+def test_tls_from_the_option_file(tls_shop, tmp_path):
+    shop, ca = tls_shop
+    verified = tls_run(shop, tmp_path, f"ssl-ca={ca}/ca.pem\nssl-verify-server-cert\n")
+    assert verified.state == "OK" and verified.perfdata["lag"].value == 1   # encrypted
+    assert tls_run(shop, tmp_path, "ssl\n").perfdata["lag"].value == 1
+    plain = tls_run(shop, tmp_path, "")
+    assert plain.state == "UNKNOWN" and plain.summary.startswith("access denied for user 'tls'")
+    other = make_ca(tmp_path / "other", "another CA")
+    forged = tls_run(shop, tmp_path, f"ssl-ca={other}/ca.pem\n")
+    assert forged.state == "UNKNOWN" and "certificate verify failed" in forged.summary
+    missing = tls_run(shop, tmp_path, f"ssl-ca={tmp_path}/none.pem\n")
+    assert missing.state == "UNKNOWN"
+    assert missing.summary == "cannot use the TLS files of [client]: No such file or directory"

@@ -3,7 +3,7 @@
 :func:`read_client_options` reads ``[client]`` and then one named group
 (later values win, as the ``mysql`` client does), following ``!include``
 and ``!includedir``, with the option-file quirks: keys without values
-(``skip-ssl``), ``-`` and ``_`` alike in keys, values in single or double
+(``ssl``, ``skip-ssl``), ``-`` and ``_`` alike in keys, values in single or double
 quotes with backslash escapes, ``#`` comments at the end of unquoted values.
 A file that others could read or write is refused: it holds a password.
 """
@@ -15,7 +15,9 @@ import stat
 from collections.abc import Iterator
 
 DEFAULT_FILE = "~/.my.cnf"
-KEYS = ("user", "password", "host", "port", "socket", "database")
+KEYS = ("user", "password", "host", "port", "socket", "database", "ssl-ca", "ssl-cert",
+        "ssl-key")
+FLAGS = ("ssl", "ssl-verify-server-cert")   # may stand alone: "ssl" means "ssl=1"
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "s": " ", "\\": "\\", "'": "'",
             '"': '"', "0": "\0"}
 _MAX_DEPTH = 8
@@ -113,7 +115,7 @@ def read_groups(path: str) -> dict[str, dict[str, str | None]]:
 
 
 def read_client_options(path: str | None = None, group: str | None = None) -> dict[str, str]:
-    """user, password, host, port, socket, database for *group* (over ``[client]``).
+    """user, password, host, port, socket, database, TLS keys for *group* (over ``[client]``).
 
     Only the keys present are returned. A named group that the file lacks
     is an error: a typo must not silently connect with other credentials.
@@ -129,4 +131,6 @@ def read_client_options(path: str | None = None, group: str | None = None) -> di
         for key, value in groups.get(name or "", {}).items():
             if key in KEYS and value is not None:
                 options[key] = value
+            elif key in FLAGS:
+                options[key] = "1" if value is None else value
     return options

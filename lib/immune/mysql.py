@@ -92,7 +92,8 @@ def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) 
                 host=options.get("host", "localhost"), port=int(options.get("port", 3306)),
                 unix_socket=options.get("socket"), user=options.get("user"),
                 password=password, database=options.get("database"), connect_timeout=left,
-                read_timeout=left, write_timeout=left, autocommit=None, charset="utf8mb4")
+                read_timeout=left, write_timeout=left, autocommit=None, charset="utf8mb4",
+                **_tls(options))
         with stage("querying"), conn.cursor() as cursor:
             limit = _statement_limit(deadline.remaining())
             if "mariadb" in conn.get_server_info().lower():
@@ -110,10 +111,41 @@ def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) 
         return rows
     except pymysql.err.MySQLError as err:
         raise CheckError(_explain(err, where, query, password, deadline)) from None
+    except OSError as err:   # TLS files named in the option file
+        raise CheckError(f"cannot use the TLS files of [{where.name}]: "
+                         f"{err.strerror or type(err).__name__}") from None
     finally:
         if conn is not None and conn.open:
             with contextlib.suppress(Exception):
                 conn.close()   # COM_QUIT, no reply awaited
+
+
+def _tls(options: dict[str, str]) -> dict[str, Any]:
+    """pymysql's TLS arguments from the option file: none unless it asks for TLS.
+
+    ``ssl-ca`` (with ``ssl-cert``/``ssl-key``) verifies the server's
+    certificate, ``ssl-verify-server-cert`` also its name; ``ssl`` alone
+    encrypts without verifying. Without any of them no TLS is tried (as the
+    mariadb 10 client): pymysql's opportunistic TLS would load the system
+    CA store on every run (25 ms) for a connection it does not verify.
+    """
+    verify = _flag(options.get("ssl-verify-server-cert"))
+    ca, cert, key = options.get("ssl-ca"), options.get("ssl-cert"), options.get("ssl-key")
+    if ca or cert or key or verify:
+        return {"ssl_ca": ca, "ssl_cert": cert, "ssl_key": key,
+                "ssl_verify_cert": bool(ca) or verify, "ssl_verify_identity": verify}
+    if _flag(options.get("ssl")):
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return {"ssl": context}
+    return {"ssl_disabled": True}
+
+
+def _flag(value: str | None) -> bool:
+    return value is not None and value.strip().lower() not in ("0", "off", "false", "no")
 
 
 def _statement_limit(left: float) -> float:

@@ -66,12 +66,12 @@ def shop_template(mariadb_template, tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def shop_server(template: Path, tmp: Path) -> Iterator[Shop]:
-    """A private MariaDB started from *template*, as a :class:`Shop`."""
+def shop_server(template: Path, tmp: Path, extra: tuple[str, ...] = ()) -> Iterator[Shop]:
+    """A private MariaDB started from *template* (with *extra* server options), as a Shop."""
     from components.mariadb import mariadb_server
 
     seed = load_seed()
-    with mariadb_server(template, tmp) as server:
+    with mariadb_server(template, tmp, extra) as server:
         cnf = server.option_file(tmp / "shop.cnf", database="shop")
         conn = seed.connect(str(cnf))
         try:
