@@ -8,9 +8,9 @@ import time
 import pytest
 from components.business import shop_server
 from components.mariadb import ROOT_PASSWORD
-from runner import which
 from immune.domain import CheckError
 from immune.mysql import Query, as_number, query_from_args, scalar
+from runner import which
 
 SLOW = "SELECT SLEEP(5), 1"
 
