@@ -68,12 +68,14 @@ class Server:
     def __init__(self, base: Path) -> None:
         self.base, self.port, self.sock = base, free_port(), base / "sock"
         root = ["--user=root"] if os.geteuid() == 0 else []
+        (base / "tmp").mkdir()
         subprocess.run([program("mariadb-install-db"), "--no-defaults", f"--datadir={base}/data",
                         "--auth-root-authentication-method=normal", "--skip-test-db", *root],
                        check=True, capture_output=True, timeout=300)
         argv = [program("mariadbd"), "--no-defaults", *root, f"--datadir={base}/data",
                 f"--socket={self.sock}", f"--port={self.port}", "--bind-address=127.0.0.1",
                 f"--log-error={base}/err.log", f"--pid-file={base}/pid", "--skip-name-resolve",
+                f"--tmpdir={base}/tmp",
                 "--innodb-buffer-pool-size=512M", "--innodb-log-file-size=256M",
                 "--innodb-flush-log-at-trx-commit=0"]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

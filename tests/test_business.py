@@ -3,7 +3,7 @@ import argparse
 import pytest
 from immune.business import Judge, breach, format_duration, label, setting
 from immune.domain import CheckError, Critical, Metric, Ok, Warn
-from immune.mysql import Query
+from immune.queries import Query
 from immune.ranges import parse_range
 
 

@@ -9,7 +9,7 @@ import pytest
 from components.business import shop_server
 from components.mariadb import ROOT_PASSWORD
 from immune.domain import CheckError
-from immune.mysql import Query, as_number, query_from_args, scalar
+from immune.mysql import as_number, scalar
 from runner import which
 
 SLOW = "SELECT SLEEP(5), 1"
@@ -135,22 +135,6 @@ def test_numbers_from_the_database_never_echo_values():
     assert scalar([], "q") is None and scalar([(7,)], "q") == 7
     with pytest.raises(CheckError, match="want one row"):
         scalar([(1,), (2,)], "q")
-
-
-def test_metric_definitions(tmp_path):
-    (tmp_path / "q.sql").write_text("SELECT 1, 2;\n")
-    ini = tmp_path / "m.ini"
-    ini.write_text("[a]\nquery-file = q.sql\nwindow = 60\nlabel = A\n[b]\nquery = SELECT 2\n")
-
-    class Args:
-        metric, metrics_file, window, query, query_file = "a", str(ini), None, None, None
-
-    query = query_from_args(Args, ("label",))
-    assert query == Query("SELECT 1, 2", 60.0, "metric a", (("label", "A"),))
-    Args.metric, Args.window = "b", 5.0
-    assert query_from_args(Args).window == 5.0
-    Args.metric = None
-    assert query_from_args(Args) is None
 
 
 def make_ca(folder, name):

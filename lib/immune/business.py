@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from immune import mysql
+from immune import mysql, queries
 from immune.context import ThresholdContext
 from immune.domain import CheckError, Critical, Ok, Result, Unknown, Warn
 from immune.numbers import format_number
@@ -40,7 +40,7 @@ def add_business_options(parser: CheckParser, warning: str, critical: str,
                          default_label: str, default_warning: str | None = None,
                          default_critical: str | None = None, group: bool = True) -> None:
     """The options every business check has: query, thresholds by schedule, --label."""
-    mysql.add_query_options(parser, group=group)
+    queries.add_query_options(parser, group=group)
     add_scheduled_thresholds(parser, warning, critical, default_warning=default_warning,
                              default_critical=default_critical)
     parser.add_argument("--label", type=label, metavar="TEXT",
