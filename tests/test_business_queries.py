@@ -1,6 +1,8 @@
 """The shipped business queries: bounded cost (EXPLAIN) and no personal data in any output."""
 
 import configparser
+import subprocess
+import sys
 
 import pytest
 from components.business import BUSINESS, METRICS, shop_server
@@ -99,3 +101,18 @@ def test_no_personal_data_in_any_output(busy_shop):
         text = run.stdout + run.stderr
         leaked = [s for s in secrets if s in text]
         assert not leaked, (leaked[:3], text)
+
+
+def test_seed_command_line(shop):
+    done = subprocess.run([sys.executable, str(BUSINESS / "seed.py"), "--defaults-file",
+                           str(shop.cnf), "--database", "demo", "--schema", "--demo",
+                           "--orders", "100", "--success", "0.5", "--history", "3000"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert shop.sql("SELECT COUNT(*), SUM(status = 'ok') FROM demo.orders WHERE created_at > "
+                    "NOW() - INTERVAL 900 SECOND")[0] == (600, 542)   # demo 500 at 98.5% + 50
+    assert shop.sql("SELECT COUNT(*) FROM demo.orders")[0][0] == 3600
+    with shop.cnf.open("a") as cnf:
+        cnf.write("[demo]\ndatabase=demo\n")
+    out = shop.run("check_ratio", "--group", "demo", "--metric", "orders_success", "-c", "95:")
+    assert out.output.state == "CRITICAL"
