@@ -190,3 +190,15 @@ def test_tls_from_the_option_file(tls_shop, tmp_path):
     missing = tls_run(shop, tmp_path, f"ssl-ca={tmp_path}/none.pem\n")
     assert missing.state == "UNKNOWN"
     assert missing.summary == "cannot use the TLS files of [client]: No such file or directory"
+
+
+def test_tls_for_one_shard_and_not_another(tls_shop, tmp_path):
+    shop, ca = tls_shop
+    cnf = tmp_path / "shards.cnf"
+    cnf.write_text(shop.cnf.read_text() + f"[plain]\n[secure]\nuser=tls\npassword=tls-pass\n"
+                                          f"ssl-ca={ca}/ca.pem\nssl-verify-server-cert\n")
+    cnf.chmod(0o600)
+    for order in ("plain,secure", "secure,plain"):
+        out = shop.run("check_shard_usage", "--defaults-file", str(cnf), "--query",
+                       "SELECT 1, 2", "--shards", order).output
+        assert out.state == "OK" and out.perfdata["secure"].value == 50, out
