@@ -71,13 +71,18 @@ def shop_server(template: Path, tmp: Path, extra: tuple[str, ...] = ()) -> Itera
     from components.mariadb import mariadb_server
 
     seed = load_seed()
-    with mariadb_server(template, tmp, extra) as server:
+    with contextlib.ExitStack() as stack:
+        for attempt in range(3):   # free_port() races with other servers on a busy machine
+            try:
+                server = stack.enter_context(mariadb_server(template, tmp, extra))
+                break
+            except (AssertionError, RuntimeError):
+                if attempt == 2:
+                    raise
         cnf = server.option_file(tmp / "shop.cnf", database="shop")
         conn = seed.connect(str(cnf))
-        try:
-            yield Shop(server, cnf, conn, seed)
-        finally:
-            conn.close()
+        stack.callback(conn.close)
+        yield Shop(server, cnf, conn, seed)
 
 
 @pytest.fixture
