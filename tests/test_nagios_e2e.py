@@ -79,6 +79,7 @@ apache_restart = {restart}
 apache_max_restarts_per_hour = 1
 apache_log_dir = "/var/log"
 apache_log_max_file = "1GB"
+apache_max_workers = 50
 [hosts.overrides."Capacity Based LA Check"]
 warning = "{{cpus * 50}}"
 critical = "{{cpus * 100}}"

@@ -24,6 +24,7 @@ apache_restart = "apache2ctl -k graceful"
 apache_max_restarts_per_hour = 3
 apache_log_dir = "/var/log/apache2"
 apache_log_max_file = "1GB"
+apache_max_workers = 150
 """
 
 
