@@ -1,0 +1,232 @@
+"""Reading app counters (:mod:`immune.counters`) back from memcached, for checks.
+
+A window is the last ``seconds // 60`` whole minutes, ending at the start of
+the current minute (the current minute is still being written, so a rate
+over it would read low). The buckets of every requested series are fetched
+with one ``get_many`` per server, each within a fair share of the check's
+remaining time, so a server that hangs cannot starve the others. Key layout
+and placement come from :mod:`immune.counters`, the single source of truth
+shared with the app.
+
+A series whose server is down is undeterminable (its :class:`Reading` carries
+the reason, naming the server); series on live servers are read soundly:
+placement keeps each counter whole on one server.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import namedtuple
+from collections.abc import Sequence
+
+from immune.counters import (
+    BUCKET,
+    COUNTER,
+    DEFAULT_PREFIX,
+    ENV_PREFIX,
+    ENV_SERVERS,
+    GAUGE,
+    bucket_key,
+    minute_of,
+    parse_servers,
+    series_key,
+    server_for,
+    split_server,
+    valid_name,
+    valid_prefix,
+    valid_tag,
+)
+from immune.deadline import CheckTimeout, Deadline
+
+NOW_ENV = "IMMUNE_NOW"  # tests only: the epoch time a check takes as "now"
+
+MAX_WINDOW = 7 * 86400
+
+__all__ = ["COUNTER", "GAUGE", "Reading", "Series", "Window", "add_pool_options",
+           "counter_name", "now", "read", "window_seconds"]
+
+
+def now() -> float:
+    """The current epoch time (``$IMMUNE_NOW`` when set, so tests need no sleeping)."""
+    fixed = os.environ.get(NOW_ENV)
+    return float(fixed) if fixed else time.time()
+
+
+class Series(namedtuple("Series", "name tag kind", defaults=(None, COUNTER))):
+    """One counter (or gauge) as the app writes it: name, optional tag, kind."""
+
+    __slots__ = ()
+
+    @property
+    def label(self) -> str:
+        """``orders.success`` or ``orders.success@canary``."""
+        return self.name + (f"@{self.tag}" if self.tag else "")
+
+
+class Window(namedtuple("Window", "seconds end")):
+    """*seconds* (a multiple of 60) ending at epoch *end* (a minute boundary)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def last(cls, seconds: int, at: float | None = None) -> Window:
+        """The whole minutes of the last *seconds* before the current minute."""
+        return cls(seconds, minute_of(now() if at is None else at) * BUCKET)
+
+    @property
+    def minutes(self) -> range:
+        """The bucket numbers in the window, oldest first."""
+        last = self.end // BUCKET
+        return range(last - self.seconds // BUCKET, last)
+
+
+class Reading(namedtuple("Reading", "series server buckets error")):
+    """What one series holds in a window.
+
+    *buckets* maps minute -> value for the buckets present (missing minutes
+    counted nothing); *error* says why the series is undeterminable (its
+    server is down, a value is corrupt), else ``None``.
+    """
+
+    __slots__ = ()
+
+    @property
+    def sound(self) -> bool:
+        return self.error is None
+
+    @property
+    def total(self) -> float | None:
+        """The sum over the window (``None`` when undeterminable)."""
+        return sum(self.buckets.values()) if self.sound else None
+
+    @property
+    def latest(self) -> tuple[int, float] | None:
+        """``(minute, value)`` of the newest bucket present, for gauges."""
+        if not self.sound or not self.buckets:
+            return None
+        minute = max(self.buckets)
+        return minute, self.buckets[minute]
+
+    def per(self, seconds: float, window: Window) -> float | None:
+        """The sum as a rate per *seconds* (60 = per minute) over *window*."""
+        total = self.total
+        return None if total is None else total * seconds / window.seconds
+
+
+def read(servers: Sequence[str], series: Sequence[Series], window: Window,
+         deadline: Deadline, prefix: str = DEFAULT_PREFIX) -> tuple[list[Reading], dict]:
+    """Read *series* over *window* from the pool *servers* (the app's pool).
+
+    Returns the readings in the order asked and ``{server: reason}`` for the
+    servers that could not be read. Bad names raise ``CounterNameError``.
+    """
+    keys_of = {s: [bucket_key(series_key(s.kind, s.name, s.tag, prefix), m)
+                   for m in window.minutes] for s in series}
+    wanted: dict[str, list[Series]] = {}
+    for item in series:
+        wanted.setdefault(server_for(item.name, servers), []).append(item)
+    values: dict[str, dict] = {}
+    dead: dict[str, str] = {}
+    for left, (server, items) in zip(range(len(wanted), 0, -1), wanted.items(), strict=True):
+        share = deadline.remaining() * 0.9 / left
+        keys = [key for item in items for key in keys_of[item]]
+        with deadline.stage(f"reading memcached {server}"):
+            try:
+                values[server] = _get_many(server, keys, share)
+            except CheckTimeout:
+                raise
+            except Exception as err:  # noqa: BLE001 - any failure: the server is unusable
+                dead[server] = _reason(err, share)
+    readings = []
+    for item in series:
+        server = server_for(item.name, servers)
+        if server in dead:
+            readings.append(Reading(item, server, {},
+                                    f"memcached {server} {dead[server]}"))
+            continue
+        got = values[server]
+        buckets, error = {}, None
+        for minute, key in zip(window.minutes, keys_of[item], strict=True):
+            if key in got:
+                try:
+                    buckets[minute] = _number(got[key], item.kind)
+                except ValueError:
+                    error = f"corrupt value in {key} on memcached {server}"
+        readings.append(Reading(item, server, buckets if error is None else {}, error))
+    return readings, dead
+
+
+def _get_many(server: str, keys: list[str], timeout: float) -> dict:
+    from pymemcache.client.base import Client
+
+    client = Client(split_server(server), connect_timeout=timeout, timeout=timeout,
+                    no_delay=True)
+    try:
+        return client.get_many(keys)
+    finally:
+        client.close()
+
+
+def _number(raw: bytes, kind: str) -> float:
+    text = raw.decode("ascii", "replace").strip()
+    return int(text) if kind == COUNTER else float(text)
+
+
+def _reason(err: Exception, timeout: float) -> str:
+    if isinstance(err, TimeoutError):
+        return f"timeout after {timeout:.2g}s"
+    if isinstance(err, ConnectionRefusedError):
+        return "refused the connection"
+    if isinstance(err, OSError):
+        return f"unreachable: {err.strerror or err}"
+    return f"failed: {type(err).__name__} {err}".strip()
+
+
+# -- options shared by the checks that read counters ---------------------------
+
+def _option_type(parse, name: str):
+    def convert(text: str):
+        import argparse
+
+        try:
+            return parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    convert.__name__ = name
+    return convert
+
+
+counter_name = _option_type(valid_name, "counter name")
+tag_name = _option_type(valid_tag, "tag")
+
+
+def _window(text: str) -> int:
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a whole number of seconds") from None
+    if seconds % BUCKET or not BUCKET <= seconds <= MAX_WINDOW:
+        raise ValueError(f"window {text} must be a multiple of 60 seconds, 60 to {MAX_WINDOW}")
+    return seconds
+
+
+window_seconds = _option_type(_window, "window")
+
+
+def add_pool_options(parser, window_default: int = 900) -> None:
+    """Add ``--memcached``, ``--prefix``, ``--tag`` and ``--window`` to a check's parser."""
+    parser.add_argument("--memcached", type=_option_type(parse_servers, "servers"),
+                        metavar="HOST:PORT[,HOST:PORT..]",
+                        default=os.environ.get(ENV_SERVERS) or "127.0.0.1:11211",
+                        help="the app's counter pool, named as the app names it "
+                             f"(default ${ENV_SERVERS}, else 127.0.0.1:11211)")
+    parser.add_argument("--prefix", type=_option_type(valid_prefix, "prefix"),
+                        default=os.environ.get(ENV_PREFIX, DEFAULT_PREFIX), metavar="PREFIX",
+                        help=f"key prefix the app writes with (default {DEFAULT_PREFIX!r})")
+    parser.add_argument("--tag", type=tag_name, metavar="TAG",
+                        help="read the counts of this host group (incr(..., tag=TAG))")
+    parser.add_argument("--window", type=window_seconds, default=window_default,
+                        metavar="SECONDS",
+                        help=f"the last SECONDS, in whole minutes (default {window_default})")
