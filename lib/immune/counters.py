@@ -156,7 +156,9 @@ class Counters:
                  ttl: int | None = None, connect_timeout: float = 0.05,
                  timeout: float = 0.1, retry_after: float = 5.0) -> None:
         env = os.environ
-        self.servers = parse_servers(servers or env.get(ENV_SERVERS) or DEFAULT_SERVERS)
+        if servers is None:
+            servers = env.get(ENV_SERVERS) or DEFAULT_SERVERS
+        self.servers = parse_servers(servers)
         self.prefix = valid_prefix(env.get(ENV_PREFIX, DEFAULT_PREFIX) if prefix is None
                                    else prefix)
         self.ttl = int(ttl if ttl is not None else env.get(ENV_TTL) or DEFAULT_TTL)
