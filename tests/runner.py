@@ -45,16 +45,20 @@ class Run:
 
 
 def run_check(name: str, *args: str, env: dict[str, str] | None = None,
-              timeout: float = 30, input: str | None = None) -> Run:
-    """Run an installed check; assert the contract's exit code range."""
+              timeout: float = 30, input: str | None = None, cwd: str | None = None,
+              wrapper: tuple[str, ...] = ()) -> Run:
+    """Run an installed check; assert the contract's exit code range.
+
+    *wrapper* is prepended to the command line (e.g. ``unshare --net``).
+    """
     import time
 
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
     start = time.monotonic()
-    proc = subprocess.run([check_path(name), *args], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, input=input)
+    proc = subprocess.run([*wrapper, check_path(name), *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, input=input, cwd=cwd)
     run = Run(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
     assert run.code in (0, 1, 2, 3), f"{name} exited {run.code}: {run.stdout}{run.stderr}"
     assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr

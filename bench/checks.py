@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""What one run of each check costs, next to its references measured in the same run.
+
+For every installed check: median wall time, median CPU time (user + system)
+and peak RSS over N runs, next to the Monitoring Plugins C plugin doing the
+same job (where one exists) and next to a bare interpreter
+(``python3 -I -S -c pass``), as ratios. Then the import-time breakdown of
+the base layer, top costs first. Network and business checks run against
+private servers started here (the test suite's components) on 127.0.0.1.
+
+    python bench/checks.py [--runs 21] [--only check_load,check_disk]
+
+Budgets (issue #6): host checks <= 35 ms and <= 20 MB peak RSS, network
+checks <= 70 ms. Figures depend on the machine and its load: read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+BIN = Path(sys.executable).parent
+PLUGINS = Path("/usr/lib/nagios/plugins")
+TIME = "/usr/bin/time"
+BUDGET_MS = {"host": 35, "network": 70, "business": 70}
+BUDGET_RSS_MB = 20
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check command line, its kind and the C plugin command doing the same job."""
+
+    check: str
+    kind: str
+    args: tuple[str, ...]
+    reference: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+
+
+CASES = [
+    Case("check_load", "host", ("-r", "-w", "15,10,5", "-c", "30,25,20"),
+         ("check_load", "-r", "-w", "15,10,5", "-c", "30,25,20")),
+    Case("check_disk", "host", ("-w", "10%", "-c", "5%", "-p", "/"),
+         ("check_disk", "-w", "10%", "-c", "5%", "-p", "/")),
+    Case("check_procs", "host", ("-C", "python3", "-w", "1:"),
+         ("check_procs", "-C", "python3", "-w", "1:")),
+    Case("check_file_age", "host", ("-f", "{tmp}/afile", "-w", "60", "-c", "120"),
+         ("check_file_age", "-f", "{tmp}/afile", "-w", "60", "-c", "120")),
+    Case("check_dir_size", "host", ("--dir", "{tmp}", "--max-file-size", "1MB")),
+    Case("check_path", "host", ("--path", "{tmp}", "--type", "dir")),
+    Case("check_log_matches", "host",
+         ("--logfile", "{tmp}/log", "-e", "Fatal", "--window", "1800",
+          "--state-dir", "{tmp}/state")),
+    Case("check_log_growth", "host", ("--logfile", "{tmp}/log", "--state-dir", "{tmp}/state")),
+    Case("check_net_traffic", "host", ("--state-dir", "{tmp}/state",)),
+    Case("check_netconfig", "host", ("--interfaces", "{tmp}/interfaces",)),
+    Case("check_ntp_time", "network", ("-H", "127.0.0.1", "-p", "{ntp}"),
+         ("check_ntp_time", "-H", "127.0.0.1", "-p", "{ntp}"), ("ntp",)),
+    Case("check_http", "network", ("-H", "127.0.0.1", "-p", "{apache}", "-u", "/"),
+         ("check_http", "-H", "127.0.0.1", "-p", "{apache}", "-u", "/"), ("apache",)),
+    Case("check_apache", "network", ("-H", "127.0.0.1", "-p", "{apache}"), (), ("apache",)),
+    Case("check_tcp", "network", ("-H", "127.0.0.1", "-p", "{apache}"),
+         ("check_tcp", "-H", "127.0.0.1", "-p", "{apache}"), ("apache",)),
+]
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Medians of wall and CPU milliseconds and the median peak RSS in MB."""
+
+    wall_ms: float
+    cpu_ms: float
+    rss_mb: float
+    codes: frozenset[int]
+
+
+def measure(argv: list[str], runs: int, scratch: Path) -> Cost:
+    """Run *argv* *runs* times (output discarded); the median costs.
+
+    Peak RSS comes from GNU time, which forks the command from its own small
+    process: a child spawned from this Python process would inherit this
+    process's high-water mark (Linux keeps it across exec).
+    """
+    walls, cpus, rsss, codes = [], [], [], set()
+    report = scratch / "time.out"
+    wrapped = [TIME, "-f", "%x %M", "-o", str(report), *argv]
+    actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
+    for _ in range(runs):
+        start = time.perf_counter()
+        pid = os.posix_spawn(TIME, wrapped, os.environ, file_actions=actions)
+        _, _, usage = os.wait4(pid, 0)
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((usage.ru_utime + usage.ru_stime) * 1000)
+        code, peak_kb = report.read_text().split()[-2:]
+        rsss.append(int(peak_kb) / 1024)
+        codes.add(int(code))
+    return Cost(statistics.median(walls), statistics.median(cpus), statistics.median(rsss),
+                frozenset(codes))
+
+
+@contextlib.contextmanager
+def servers(needed: set[str], tmp: Path):
+    """Private servers the selected cases need, as format fields (ports)."""
+    with contextlib.ExitStack() as stack:
+        fields: dict[str, object] = {"tmp": tmp}
+        if "apache" in needed:
+            from components.apache import apache_server
+
+            fields["apache"] = stack.enter_context(apache_server(tmp)).port
+        if "ntp" in needed:
+            from components.chrony import chrony_server
+
+            fields["ntp"] = stack.enter_context(chrony_server(tmp)).port
+        yield fields
+
+
+def prepare(tmp: Path) -> None:
+    """Files the host cases look at."""
+    (tmp / "afile").write_text("x\n")
+    (tmp / "log").write_text("".join(f"line {i} PHP Fatal error\n" for i in range(1000)))
+    (tmp / "interfaces").write_text("auto lo\niface lo inet loopback\n")
+
+
+def import_breakdown(top: int = 10) -> list[tuple[int, int, str]]:
+    """(self us, cumulative us, module) of the base layer's imports, costliest first."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c",
+         "import immune.plugin, immune.check, immune.context"],
+        capture_output=True, text=True, check=True)
+    rows = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, cumulative, name = line.removeprefix("import time:").split("|")
+        rows.append((int(own), int(cumulative), name.strip()))
+    return sorted(rows, reverse=True)[:top]
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "-"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--only", default="", help="comma list of checks")
+    args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+    cases = [c for c in CASES if (BIN / c.check).exists() and (not only or c.check in only)]
+    missing = [c.check for c in CASES if not (BIN / c.check).exists()]
+    print(f"# {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, {args.runs} runs each")
+    header = (f"{'check':20} {'kind':8} {'wall ms':>8} {'cpu ms':>7} {'RSS MB':>7} "
+              f"{'C wall':>7} {'C RSS':>6} {'vs C':>6} {'vs py':>6}  budget")
+    with tempfile.TemporaryDirectory(prefix="immune-bench-") as name:
+        tmp = scratch = Path(name)
+        bare = measure([sys.executable, "-I", "-S", "-c", "pass"], args.runs, scratch)
+        print(f"# bare interpreter (python3 -I -S -c pass): {bare.wall_ms:.1f} ms wall, "
+              f"{bare.cpu_ms:.1f} ms CPU, {bare.rss_mb:.1f} MB")
+        print(header)
+        prepare(tmp)
+        with servers({n for c in cases for n in c.needs}, tmp) as fields:
+            for case in cases:
+                argv = [str(BIN / case.check), *(a.format(**fields) for a in case.args)]
+                cost = measure(argv, args.runs, scratch)
+                ref = None
+                if case.reference:
+                    ref_argv = [str(PLUGINS / case.reference[0]),
+                                *(a.format(**fields) for a in case.reference[1:])]
+                    ref = measure(ref_argv, args.runs, scratch)
+                within = (cost.wall_ms <= BUDGET_MS[case.kind]
+                          and (case.kind != "host" or cost.rss_mb <= BUDGET_RSS_MB))
+                print(f"{case.check:20} {case.kind:8} {cost.wall_ms:8.1f} {cost.cpu_ms:7.1f} "
+                      f"{cost.rss_mb:7.1f} "
+                      f"{(f'{ref.wall_ms:.1f}' if ref else '-'):>7} "
+                      f"{(f'{ref.rss_mb:.1f}' if ref else '-'):>6} "
+                      f"{(ratio(cost.wall_ms, ref.wall_ms) if ref else '-'):>6} "
+                      f"{ratio(cost.wall_ms, bare.wall_ms):>6}  "
+                      f"{'ok' if within else 'OVER'} (exit {sorted(cost.codes)})")
+    if missing:
+        print(f"# not installed, not measured: {', '.join(missing)}")
+    print("\n# import time of the base layer (python -X importtime), costliest first")
+    print(f"{'self us':>8} {'cumul us':>9}  module")
+    for own, cumulative, module in import_breakdown():
+        print(f"{own:8} {cumulative:9}  {module}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

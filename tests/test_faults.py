@@ -1,0 +1,113 @@
+"""Network faults against every check that talks to a server (every check offering -H).
+
+Each network check meets peers that misbehave the ways real ones do: one
+that closes at once, one that sends binary garbage, one that sends an
+endless stream, one that answers with hostile text (escape sequences,
+``|``, control characters, very long lines) and a name that does not
+resolve. Whatever happens, the check ends within ``-t`` + 0.5 s with a
+clean status line that is not OK (no false "all is well"), and its output
+stays clean and bounded at every verbosity.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from runner import run_check, which
+from test_contract import NETWORK_CHECKS, NETWORK_EXTRA
+
+TIMEOUT = 1.0
+HOSTILE = (b"HTTP/1.1 200 \x1b[31mOK|evil=1\x07\r\nServer: \x1b]0;pwned\x07" + b"A" * 9000
+           + b"\r\nContent-Length: 40\r\n\r\n<html>\x00\x1b[2J|perf=1;2;3 \r\n</html>\n\n\n\n\n")
+
+# Peers a check may legitimately call OK: a plain TCP check without -e only
+# promises that the port accepts connections.
+MAY_BE_OK = {"check_tcp": {"closes", "garbage", "endless", "hostile"}}
+
+
+@contextlib.contextmanager
+def _serve(behaviour: Callable[[socket.socket], None]) -> Iterator[int]:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(32)
+    server.settimeout(0.1)
+    stopping = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn:
+            conn.settimeout(TIMEOUT + 2)
+            behaviour(conn)
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stopping.set()
+        thread.join(1)
+        server.close()
+
+
+def closes(conn: socket.socket) -> None:
+    conn.close()
+
+
+def garbage(conn: socket.socket) -> None:
+    conn.sendall(os.urandom(4096))
+
+
+def endless(conn: socket.socket) -> None:
+    chunk = b"HTTP/1.1 200 OK\r\n" + b"X" * 65536
+    while True:
+        conn.sendall(chunk)
+
+
+def hostile(conn: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        conn.recv(65536)
+    conn.sendall(HOSTILE)
+
+
+PEERS = {"closes": closes, "garbage": garbage, "endless": endless, "hostile": hostile}
+
+
+@pytest.fixture(params=sorted(PEERS))
+def peer(request):
+    with _serve(PEERS[request.param]) as port:
+        yield request.param, port
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-vvv"]], ids=["quiet", "vvv"])
+@pytest.mark.parametrize("name", NETWORK_CHECKS)
+def test_misbehaving_peer(name, peer, verbosity):
+    kind, port = peer
+    run = run_check(name, "-H", "127.0.0.1", "-p", str(port), "-t", str(TIMEOUT),
+                    *NETWORK_EXTRA.get(name, []), *verbosity)
+    out = run.output  # strict grammar: no control characters, no stray '|', bounded
+    assert run.seconds < TIMEOUT + 0.5, f"{name} took {run.seconds:.2f}s against {kind}"
+    if kind not in MAY_BE_OK.get(name, ()):
+        assert out.state != "OK", f"{name} called a {kind} peer OK: {run.stdout}"
+
+
+@pytest.mark.parametrize("name", NETWORK_CHECKS)
+def test_name_that_does_not_resolve(name):
+    # In a private network namespace: the look-up fails at once, nothing leaves the host.
+    run = run_check(name, "-H", "no-such-host.invalid", "-t", str(TIMEOUT),
+                    *NETWORK_EXTRA.get(name, []), wrapper=(which("unshare"), "--net"))
+    out = run.output
+    assert out.state in ("CRITICAL", "UNKNOWN"), run.stdout
+    assert "no-such-host.invalid" in out.summary, run.stdout
+    assert run.seconds < TIMEOUT + 0.5
