@@ -10,6 +10,7 @@ import time
 import pytest
 from immune.counters import Counters
 from runner import run_check
+from test_faults import PEERS, _serve
 
 NOW = (int(time.time()) // 60) * 60 + 30
 CLOCK = {"IMMUNE_NOW": str(NOW)}
@@ -155,3 +156,51 @@ def test_hanging_server_ends_unknown_within_the_timeout(blackhole):
 def test_bad_options_are_one_unknown_line(argv, reason):
     run = counter(*argv)
     assert run.code == 3 and reason in run.output.summary and run.output.long_lines == []
+
+
+def test_schedule_aware_thresholds(memcached_server):
+    """Peak-hours and off-peak thresholds: the period that contains NOW judges."""
+    written = history(Counters([memcached_server.address]), "orders.success", 15)
+    rate = in_window(written, 900) / 15  # 17/min
+    moment = time.gmtime(NOW)
+    day = time.strftime("%a", moment)
+    hour = f"{moment.tm_hour:02d}:00-{(moment.tm_hour + 1) % 24:02d}:00"
+    other_day = time.strftime("%a", time.gmtime(NOW + 86400))
+    args = ["--memcached", memcached_server.address, "-C", "orders.success", "--per", "minute",
+            "--timezone", "UTC"]
+    peak = counter(*args, "--schedule", f"peak={day} {hour}", "-w", f"{rate + 1}:",
+                   "-c", f"{rate - 1}:", "--otherwise", "off-peak", "-c", f"{rate * 2}:", "-v")
+    out = peak.output
+    assert out.state == "WARNING" and out.summary.startswith("[peak] orders.success: 255 in")
+    assert out.long_lines[0] == f"period peak: warning {rate + 1:g}:, " \
+                                f"critical {rate - 1:g}:"
+    off = counter(*args, "--schedule", f"peak={other_day} {hour}", "-w", f"{rate + 1}:",
+                  "--otherwise", "off-peak", "-c", f"{rate * 2}:").output
+    assert off.state == "CRITICAL" and off.summary.startswith("[off-peak] orders.success")
+    assert off.perfdata["orders.success"].crit == f"{rate * 2:g}:"
+
+
+@pytest.mark.parametrize("kind", sorted(PEERS) + ["huge", "repeats", "truncated", "hostile-mc"])
+def test_a_misbehaving_server_is_unknown_with_a_clean_line(kind):
+    """The peers of test_faults plus memcached-shaped lies; never OK, never a crash."""
+    def lie(reply: bytes):
+        def behave(conn):
+            conn.recv(65536)
+            conn.sendall(reply)
+            time.sleep(0.5)
+        return behave
+
+    behaviours = {
+        **PEERS,
+        "huge": lie(b"VALUE immune:c:x:1 0 99999999999999\r\n"),
+        "repeats": lie(b"VALUE immune:c:x:1 0 1\r\n1\r\n" * 5000),
+        "truncated": lie(b"VALUE immune:c:x:1 0 10\r\n12"),
+        "hostile-mc": lie(b"VALUE \x1b[31m|evil=1 0 4\r\n\x1b[2J\r\nEND\r\n"),
+    }
+    with _serve(behaviours[kind]) as port:
+        for verbosity in ([], ["-vvv"]):
+            run = counter("--memcached", f"127.0.0.1:{port}", "-C", "x", "--window", "3600",
+                          "-t", "1", *verbosity)
+            assert run.seconds < 1.5
+            out = run.output
+            assert out.state == "UNKNOWN" and f"127.0.0.1:{port}" in out.summary

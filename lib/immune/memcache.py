@@ -16,10 +16,10 @@ placement keeps each counter whole on one server.
 from __future__ import annotations
 
 import os
-import time
 from collections import namedtuple
 from collections.abc import Sequence
 
+from immune.clock import now
 from immune.counters import (
     BUCKET,
     COUNTER,
@@ -39,18 +39,11 @@ from immune.counters import (
 )
 from immune.deadline import CheckTimeout, Deadline
 
-NOW_ENV = "IMMUNE_NOW"  # tests only: the epoch time a check takes as "now"
-
 MAX_WINDOW = 7 * 86400
+MAX_VALUE = 1024 * 1024
 
 __all__ = ["COUNTER", "GAUGE", "Reading", "Series", "Window", "add_pool_options",
-           "counter_name", "now", "read", "window_seconds"]
-
-
-def now() -> float:
-    """The current epoch time (``$IMMUNE_NOW`` when set, so tests need no sleeping)."""
-    fixed = os.environ.get(NOW_ENV)
-    return float(fixed) if fixed else time.time()
+           "counter_name", "read", "window_seconds"]
 
 
 class Series(namedtuple("Series", "name tag kind", defaults=(None, COUNTER))):
@@ -71,7 +64,10 @@ class Window(namedtuple("Window", "seconds end")):
 
     @classmethod
     def last(cls, seconds: int, at: float | None = None) -> Window:
-        """The whole minutes of the last *seconds* before the current minute."""
+        """The whole minutes of the last *seconds* before the current minute.
+
+        *at* defaults to :func:`immune.clock.now` (``$IMMUNE_NOW`` in tests).
+        """
         return cls(seconds, minute_of(now() if at is None else at) * BUCKET)
 
     @property
@@ -158,7 +154,11 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
 
 
 def _get_many(server: str, keys: list[str], timeout: float) -> dict[str, bytes]:
-    """One text-protocol ``get k1 k2 ...`` (pymemcache would cost 23 ms of imports)."""
+    """One text-protocol ``get k1 k2 ...`` (pymemcache would cost 23 ms of imports).
+
+    The reply is bounded: at most one value per key asked, each at most 1 MB
+    (memcached's item limit); anything else is a failed server.
+    """
     import socket
 
     with socket.create_connection(split_server(server), timeout) as sock:
@@ -166,20 +166,25 @@ def _get_many(server: str, keys: list[str], timeout: float) -> dict[str, bytes]:
         sock.sendall(f"get {' '.join(keys)}\r\n".encode("ascii"))
         reply = sock.makefile("rb")
         found: dict[str, bytes] = {}
-        while True:
+        asked = frozenset(keys)
+        for _ in range(len(keys) + 1):
             line = reply.readline(512)
-            if not line.endswith(b"\r\n"):
-                raise ConnectionError("connection closed mid-reply")
             if line == b"END\r\n":
                 return found
             head = line.split()
-            if len(head) < 4 or head[0] != b"VALUE" or not head[3].isdigit():
-                raise ConnectionError(f"unexpected reply {line[:40]!r}")
+            if len(head) < 4 or head[0] != b"VALUE" or not head[3].isdigit() \
+                    or int(head[3]) > MAX_VALUE or not line.endswith(b"\r\n"):
+                raise ConnectionError("closed the connection" if not line
+                                      else "sent a reply that is not memcached's")
             size = int(head[3])
             data = reply.read(size + 2)
             if len(data) != size + 2:
-                raise ConnectionError("connection closed mid-value")
-            found[head[1].decode("ascii", "replace")] = data[:size]
+                raise ConnectionError("closed the connection mid-reply")
+            key = head[1].decode("ascii", "replace")
+            if key not in asked:
+                raise ConnectionError("sent a value for a key not asked for")
+            found[key] = data[:size]
+        raise ConnectionError("sent more values than keys asked for")
 
 
 def _number(raw: bytes, kind: str) -> float:
@@ -192,6 +197,8 @@ def _reason(err: Exception, timeout: float) -> str:
         return f"timeout after {timeout:.2g}s"
     if isinstance(err, ConnectionRefusedError):
         return "refused the connection"
+    if isinstance(err, ConnectionError) and not err.strerror:
+        return str(err)
     if isinstance(err, OSError) and err.strerror:
         return f"unreachable: {err.strerror}"
     return f"failed: {err or type(err).__name__}"
