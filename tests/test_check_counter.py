@@ -66,6 +66,7 @@ def test_at_most_n_per_day(memcached_server):
     assert counter(*args, "-w", "2", "-c", "5").output.state == "WARNING"
     out = counter(*args, "-w", "3", "-c", "5").output
     assert out.state == "OK" and out.perfdata["apache.restarts"].value == 3
+    assert out.summary == "apache.restarts: 3 in 86400 s (0.1/h)"
 
 
 def test_tag_reads_only_that_host_group(memcached_server):

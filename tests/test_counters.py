@@ -216,3 +216,16 @@ def test_a_skipped_server_is_retried_after_the_pause(tmp_path):
         time.sleep(0.35)
         assert pool.incr("comeback", 5, at=at)
         assert raw(server).get(f"immune:c:comeback:{minute(at)}") == b"5"
+
+
+def test_a_forked_child_gets_its_own_connection(memcached_server):
+    pool = Counters([memcached_server.address])
+    at = time.time() - 60
+    assert pool.incr("forked", 1, at=at)  # the parent's connection is open now
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os._exit(0 if all(pool.incr("forked", 10, at=at) for _ in range(5)) else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert pool.incr("forked", 100, at=at)  # the parent's connection still works
+    assert raw(memcached_server.address).get(f"immune:c:forked:{minute(at)}") == b"151"
