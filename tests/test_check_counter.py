@@ -205,3 +205,13 @@ def test_a_misbehaving_server_is_unknown_with_a_clean_line(kind):
             assert run.seconds < 1.5
             out = run.output
             assert out.state == "UNKNOWN" and f"127.0.0.1:{port}" in out.summary
+
+
+def test_a_pool_that_is_not_the_apps_is_unknown(memcached_pool):
+    servers = [m.address for m in memcached_pool]
+    pool = Counters(servers)
+    history(pool, "orders.success", 15)
+    assert all(pool.incr(f"metric{i}") for i in range(30))  # every server in use, marked
+    out = counter("--memcached", ",".join(servers[:2]), "-C", "orders.success", "-v").output
+    assert out.state == "UNKNOWN" and out.perfdata == {}
+    assert f"the app writes to pool {','.join(sorted(servers))}" in out.summary

@@ -229,3 +229,12 @@ def test_a_forked_child_gets_its_own_connection(memcached_server):
     assert os.waitstatus_to_exitcode(status) == 0
     assert pool.incr("forked", 100, at=at)  # the parent's connection still works
     assert raw(memcached_server.address).get(f"immune:c:forked:{minute(at)}") == b"151"
+
+
+def test_every_server_used_carries_the_pool_marker(memcached_pool):
+    servers = [m.address for m in memcached_pool]
+    pool = Counters(servers[::-1], prefix="shop:")
+    for i in range(30):
+        pool.incr(f"metric{i}")
+    expected = ",".join(sorted(servers)).encode()
+    assert [raw(s).get("shop:pool") for s in servers] == [expected] * 3

@@ -45,6 +45,12 @@ Never in the way
     a server that failed is skipped for *retry_after* seconds (default 5)
     instead of paying the timeout on every call. Connections are per thread
     and re-made after a fork.
+Pool marker
+    Each process writes ``<prefix>pool`` (the sorted pool) on every server it
+    uses, once per TTL/2: a check listing a different pool (another
+    spelling, a missing server) would compute other placements and read
+    zeros; it finds the marker differs and says so instead. One prefix per
+    pool, then.
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ DEFAULT_TTL = 2 * 86400
 MAX_TTL = 30 * 86400  # memcached reads larger expiry times as absolute dates
 BUCKET = 60
 COUNTER, GAUGE = "c", "g"
+POOL_KEY = "pool"  # <prefix>pool on every server: the pool the app writes with
 ENV_SERVERS = "IMMUNE_COUNTERS_SERVERS"
 ENV_PREFIX = "IMMUNE_COUNTERS_PREFIX"
 ENV_TTL = "IMMUNE_COUNTERS_TTL"
@@ -136,6 +143,11 @@ def valid_prefix(prefix: str) -> str:
     return prefix
 
 
+def pool_marker(servers: Iterable[str]) -> str:
+    """The value of the pool marker: the pool's servers, sorted, comma-separated."""
+    return ",".join(sorted(servers))
+
+
 def series_key(kind: str, name: str, tag: str | None, prefix: str) -> str:
     """The key of a series without its minute: ``immune:c:orders.success@canary``."""
     valid_name(name)
@@ -172,6 +184,7 @@ class Counters:
         self.retry_after = retry_after
         self._placement: dict[str, str] = {}
         self._dead_until: dict[str, float] = {}
+        self._marked: dict[str, float] = {}
         import threading
 
         self._local = threading.local()
@@ -232,6 +245,10 @@ class Counters:
             return False
         client = self._client(server)
         try:
+            if self._marked.get(server, -self.ttl) < time.monotonic() - self.ttl / 2:
+                client.set(self.prefix + POOL_KEY, pool_marker(self.servers), expire=self.ttl,
+                           noreply=True)
+                self._marked[server] = time.monotonic()
             if kind == GAUGE:
                 return bool(client.set(key, repr(value), expire=expire, noreply=False))
             if client.incr(key, value) is not None:
@@ -243,6 +260,7 @@ class Counters:
             client.close()
             if _is_connection_error(err):
                 self._dead_until[server] = time.monotonic() + self.retry_after
+                self._marked.pop(server, None)  # it may come back empty
             return False
 
     def _client(self, server: str):

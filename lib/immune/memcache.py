@@ -27,9 +27,11 @@ from immune.counters import (
     ENV_PREFIX,
     ENV_SERVERS,
     GAUGE,
+    POOL_KEY,
     bucket_key,
     minute_of,
     parse_servers,
+    pool_marker,
     series_key,
     server_for,
     split_server,
@@ -42,8 +44,8 @@ from immune.deadline import CheckTimeout, Deadline
 MAX_WINDOW = 7 * 86400
 MAX_VALUE = 1024 * 1024
 
-__all__ = ["COUNTER", "GAUGE", "Reading", "Series", "Window", "add_pool_options",
-           "counter_name", "read", "window_seconds"]
+__all__ = ["COUNTER", "GAUGE", "PoolMismatch", "Reading", "Series", "Window",
+           "add_pool_options", "counter_name", "read", "window_seconds"]
 
 
 class Series(namedtuple("Series", "name tag kind", defaults=(None, COUNTER))):
@@ -110,12 +112,18 @@ class Reading(namedtuple("Reading", "series server buckets error")):
         return None if total is None else total * seconds / window.seconds
 
 
+class PoolMismatch(ValueError):
+    """The pool the app writes with is not the pool the check was given."""
+
+
 def read(servers: Sequence[str], series: Sequence[Series], window: Window,
          deadline: Deadline, prefix: str = DEFAULT_PREFIX) -> tuple[list[Reading], dict]:
     """Read *series* over *window* from the pool *servers* (the app's pool).
 
     Returns the readings in the order asked and ``{server: reason}`` for the
-    servers that could not be read. Bad names raise ``CounterNameError``.
+    servers that could not be read. Bad names raise ``CounterNameError``; a
+    pool marker naming another pool raises :class:`PoolMismatch` (placement
+    would be wrong: every reading suspect).
     """
     keys_of = {s: [bucket_key(series_key(s.kind, s.name, s.tag, prefix), m)
                    for m in window.minutes] for s in series}
@@ -124,9 +132,10 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
         wanted.setdefault(server_for(item.name, servers), []).append(item)
     values: dict[str, dict] = {}
     dead: dict[str, str] = {}
+    marker_key, marker = prefix + POOL_KEY, pool_marker(servers)
     for left, (server, items) in zip(range(len(wanted), 0, -1), wanted.items(), strict=True):
         share = deadline.remaining() * 0.9 / left
-        keys = [key for item in items for key in keys_of[item]]
+        keys = [key for item in items for key in keys_of[item]] + [marker_key]
         with deadline.stage(f"reading memcached {server}"):
             try:
                 values[server] = _get_many(server, keys, share)
@@ -134,6 +143,11 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
                 raise
             except Exception as err:  # noqa: BLE001 - any failure: the server is unusable
                 dead[server] = _reason(err, share)
+                continue
+        written = values[server].get(marker_key, marker.encode()).decode("ascii", "replace")
+        if written != marker:
+            raise PoolMismatch(f"the app writes to pool {written[:200]} (marker on {server}), "
+                               f"not {marker}: --memcached must list the app's pool")
     readings = []
     for item in series:
         server = server_for(item.name, servers)
