@@ -193,24 +193,18 @@ class Counters:
     def incr(self, name: str, n: int = 1, tag: str | None = None,
              at: float | None = None) -> bool:
         """Add *n* (a whole number >= 0) to counter *name*; False when the count is lost."""
-        try:
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise CounterNameError(f"incr({name!r}, {n!r}): n must be an int >= 0")
-            return self._write(COUNTER, name, tag, at, n)
-        except CounterNameError as err:
-            _warn(str(err))
-        except Exception:  # noqa: BLE001 - never into the app
-            pass
-        return False
+        return self._guarded(COUNTER, name, tag, at, n)
 
     def set(self, name: str, value: float, tag: str | None = None,
             at: float | None = None) -> bool:
         """Record gauge *name* = *value* for this minute; False when it is lost."""
+        return self._guarded(GAUGE, name, tag, at, value)
+
+    def _guarded(self, kind: str, name: str, tag: str | None, at: float | None,
+                 value: float) -> bool:
         try:
-            if isinstance(value, bool) or not isinstance(value, int | float) \
-                    or value != value or value in (float("inf"), float("-inf")):
-                raise CounterNameError(f"set({name!r}, {value!r}): value must be a number")
-            return self._write(GAUGE, name, tag, at, value)
+            _check_value(kind, name, value)
+            return self._write(kind, name, tag, at, value)
         except CounterNameError as err:
             _warn(str(err))
         except Exception:  # noqa: BLE001 - never into the app
@@ -280,6 +274,18 @@ class Counters:
         """Close this thread's connections (they reopen on the next call)."""
         for client in getattr(self._local, "clients", {}).values():
             client.close()
+
+
+def _check_value(kind: str, name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        good = False
+    elif kind == COUNTER:
+        good = isinstance(value, int) and value >= 0
+    else:
+        good = value == value and abs(value) != float("inf")
+    if not good:
+        call, want = ("incr", "an int >= 0") if kind == COUNTER else ("set", "a finite number")
+        raise CounterNameError(f"{call}({name!r}, {value!r}): the value must be {want}")
 
 
 def _warn(message: str) -> None:
