@@ -176,6 +176,12 @@ def timed(call, times: int) -> list[float]:
     return spent
 
 
+def assert_fast(spent: list[float]) -> None:
+    """Microseconds per call: no socket is touched (p99, so one preemption is not a failure)."""
+    p99 = sorted(spent)[int(len(spent) * 0.99) - 1]
+    assert statistics.median(spent) < 0.0001 and p99 < 0.002, (statistics.median(spent), p99)
+
+
 def test_dead_server_costs_the_app_nothing_but_its_counts(memcached_pool):
     servers = [m.address for m in memcached_pool]
     pool = Counters(servers)
@@ -188,9 +194,7 @@ def test_dead_server_costs_the_app_nothing_but_its_counts(memcached_pool):
     first = timed(lambda: pool.incr(lost), 1)[0]
     assert first < 0.2  # refused at once (connect timeout 50 ms at worst)
     assert pool.is_skipped(dead)
-    spent = timed(lambda: pool.incr(lost), 300)
-    assert statistics.mean(spent) < 0.001 and max(spent) < 0.005, (statistics.mean(spent),
-                                                                    max(spent))
+    assert_fast(timed(lambda: pool.incr(lost), 300))
     assert not pool.incr(lost) and not pool.set(lost, 1)
     assert all(pool.incr(n) for s in servers[1:] for n in on[s])  # the others still count
 
@@ -199,8 +203,7 @@ def test_black_hole_server_is_paid_once_then_skipped(blackhole):
     pool = Counters([f"127.0.0.1:{blackhole}"], timeout=0.1, retry_after=5)
     first = timed(lambda: pool.incr("orders"), 1)[0]
     assert 0.09 < first < 0.5
-    spent = timed(lambda: pool.incr("orders"), 300)
-    assert statistics.mean(spent) < 0.001 and max(spent) < 0.005
+    assert_fast(timed(lambda: pool.incr("orders"), 300))
 
 
 def test_a_skipped_server_is_retried_after_the_pause(tmp_path):
