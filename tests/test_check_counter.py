@@ -215,3 +215,12 @@ def test_a_pool_that_is_not_the_apps_is_unknown(memcached_pool):
     out = counter("--memcached", ",".join(servers[:2]), "-C", "orders.success", "-v").output
     assert out.state == "UNKNOWN" and out.perfdata == {}
     assert f"the app writes to pool {','.join(sorted(servers))}" in out.summary
+
+
+def test_a_window_longer_than_the_apps_ttl_is_unknown(memcached_server):
+    Counters([memcached_server.address], ttl=3600).incr("orders", at=NOW - 60)
+    args = ["--memcached", memcached_server.address, "-C", "orders"]
+    assert counter(*args, "--window", "3540").output.state == "OK"
+    out = counter(*args, "--window", "3600").output
+    assert out.state == "UNKNOWN"
+    assert "window 3600 s is longer than the app keeps counts (3600 s TTL)" in out.summary

@@ -239,5 +239,5 @@ def test_every_server_used_carries_the_pool_marker(memcached_pool):
     pool = Counters(servers[::-1], prefix="shop:")
     for i in range(30):
         pool.incr(f"metric{i}")
-    expected = ",".join(sorted(servers)).encode()
+    expected = f"{','.join(sorted(servers))} ttl=172800".encode()
     assert [raw(s).get("shop:pool") for s in servers] == [expected] * 3

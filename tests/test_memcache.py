@@ -11,7 +11,7 @@ import time
 import pytest
 from immune.counters import Counters
 from immune.deadline import CheckTimeout, Deadline
-from immune.memcache import COUNTER, GAUGE, PoolMismatch, Series, Window, read
+from immune.memcache import COUNTER, GAUGE, Misconfigured, Series, Window, read
 from pymemcache.client.base import Client
 
 NOW = (int(time.time()) // 60) * 60 + 30  # half-way through the current minute
@@ -159,7 +159,7 @@ def test_a_check_naming_another_pool_is_told_not_misled(memcached_pool):
     Counters(servers).incr("orders", 5, at=NOW - 60)
     holder = Counters(servers).server_for("orders")
     window = Window.last(300, at=NOW)
-    with pytest.raises(PoolMismatch, match="--memcached must list the app's pool"):
+    with pytest.raises(Misconfigured, match="--memcached must list the app's pool"):
         read([holder], [Series("orders")], window, Deadline(5))  # one server forgotten
     host, port = holder.rsplit(":", 1)
     Client((host, int(port))).delete("immune:pool")  # e.g. memcached restarted since

@@ -46,10 +46,11 @@ Never in the way
     instead of paying the timeout on every call. Connections are per thread
     and re-made after a fork.
 Pool marker
-    Each process writes ``<prefix>pool`` (the sorted pool) on every server it
-    uses, once per TTL/2: a check listing a different pool (another
-    spelling, a missing server) would compute other placements and read
-    zeros; it finds the marker differs and says so instead. One prefix per
+    Each process writes ``<prefix>pool`` (the sorted pool and the TTL) on
+    every server it uses, once per TTL/2: a check listing a different pool
+    (another spelling, a missing server) would compute other placements and
+    read zeros, and a window longer than the TTL would sum expired minutes
+    as zeros; the check reads the marker and says so instead. One prefix per
     pool, then.
 """
 
@@ -143,9 +144,15 @@ def valid_prefix(prefix: str) -> str:
     return prefix
 
 
-def pool_marker(servers: Iterable[str]) -> str:
-    """The value of the pool marker: the pool's servers, sorted, comma-separated."""
-    return ",".join(sorted(servers))
+def pool_marker(servers: Iterable[str], ttl: int) -> str:
+    """The pool marker's value: ``host:port,host:port ttl=SECONDS`` (servers sorted)."""
+    return f"{','.join(sorted(servers))} ttl={ttl}"
+
+
+def parse_marker(text: str) -> tuple[str, int | None]:
+    """(pool, ttl) from a pool marker; ttl ``None`` when absent or unreadable."""
+    pool, _, ttl = text.partition(" ttl=")
+    return pool, int(ttl) if ttl.isdigit() else None
 
 
 def series_key(kind: str, name: str, tag: str | None, prefix: str) -> str:
@@ -240,7 +247,8 @@ class Counters:
         client = self._client(server)
         try:
             if self._marked.get(server, -self.ttl) < time.monotonic() - self.ttl / 2:
-                client.set(self.prefix + POOL_KEY, pool_marker(self.servers), expire=self.ttl,
+                client.set(self.prefix + POOL_KEY, pool_marker(self.servers, self.ttl),
+                           expire=self.ttl,
                            noreply=True)
                 self._marked[server] = time.monotonic()
             if kind == GAUGE:

@@ -30,6 +30,7 @@ from immune.counters import (
     POOL_KEY,
     bucket_key,
     minute_of,
+    parse_marker,
     parse_servers,
     pool_marker,
     series_key,
@@ -44,7 +45,7 @@ from immune.deadline import CheckTimeout, Deadline
 MAX_WINDOW = 7 * 86400
 MAX_VALUE = 1024 * 1024
 
-__all__ = ["COUNTER", "GAUGE", "PoolMismatch", "Reading", "Series", "Window",
+__all__ = ["COUNTER", "GAUGE", "Misconfigured", "Reading", "Series", "Window",
            "add_pool_options", "counter_name", "read", "window_seconds"]
 
 
@@ -112,8 +113,8 @@ class Reading(namedtuple("Reading", "series server buckets error")):
         return None if total is None else total * seconds / window.seconds
 
 
-class PoolMismatch(ValueError):
-    """The pool the app writes with is not the pool the check was given."""
+class Misconfigured(ValueError):
+    """The app's pool marker contradicts the check: another pool, a TTL shorter than the window."""
 
 
 def read(servers: Sequence[str], series: Sequence[Series], window: Window,
@@ -122,8 +123,8 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
 
     Returns the readings in the order asked and ``{server: reason}`` for the
     servers that could not be read. Bad names raise ``CounterNameError``; a
-    pool marker naming another pool raises :class:`PoolMismatch` (placement
-    would be wrong: every reading suspect).
+    pool marker naming another pool (placement would be wrong: every reading
+    suspect) or a TTL too short for *window* raises :class:`Misconfigured`.
     """
     keys_of = {s: [bucket_key(series_key(s.kind, s.name, s.tag, prefix), m)
                    for m in window.minutes] for s in series}
@@ -132,7 +133,7 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
         wanted.setdefault(server_for(item.name, servers), []).append(item)
     values: dict[str, dict] = {}
     dead: dict[str, str] = {}
-    marker_key, marker = prefix + POOL_KEY, pool_marker(servers)
+    marker_key, pool = prefix + POOL_KEY, pool_marker(servers, 0).split()[0]
     for left, (server, items) in zip(range(len(wanted), 0, -1), wanted.items(), strict=True):
         share = deadline.remaining() * 0.9 / left
         keys = [key for item in items for key in keys_of[item]] + [marker_key]
@@ -144,10 +145,8 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
             except Exception as err:  # noqa: BLE001 - any failure: the server is unusable
                 dead[server] = _reason(err, share)
                 continue
-        written = values[server].get(marker_key, marker.encode()).decode("ascii", "replace")
-        if written != marker:
-            raise PoolMismatch(f"the app writes to pool {written[:200]} (marker on {server}), "
-                               f"not {marker}: --memcached must list the app's pool")
+        if marker_key in values[server]:
+            _check_marker(values[server][marker_key], server, pool, window)
     readings = []
     for item in series:
         server = server_for(item.name, servers)
@@ -165,6 +164,17 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
                     error = f"corrupt value in {key} on memcached {server}"
         readings.append(Reading(item, server, buckets if error is None else {}, error))
     return readings, dead
+
+
+def _check_marker(raw: bytes, server: str, pool: str, window: Window) -> None:
+    written, ttl = parse_marker(raw.decode("ascii", "replace"))
+    if written != pool:
+        raise Misconfigured(f"the app writes to pool {written[:200]} (marker on {server}), "
+                            f"not {pool}: --memcached must list the app's pool")
+    if ttl is not None and window.seconds > ttl - BUCKET:
+        raise Misconfigured(f"window {window.seconds} s is longer than the app keeps counts "
+                            f"({ttl} s TTL): use --window {(ttl - BUCKET) // BUCKET * BUCKET} "
+                            f"at most")
 
 
 def _get_many(server: str, keys: list[str], timeout: float) -> dict[str, bytes]:
