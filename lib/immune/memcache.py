@@ -46,7 +46,7 @@ MAX_WINDOW = 7 * 86400
 MAX_VALUE = 1024 * 1024
 
 __all__ = ["COUNTER", "GAUGE", "Misconfigured", "Reading", "Series", "Window",
-           "add_pool_options", "counter_name", "read", "window_seconds"]
+           "add_pool_options", "counter_name", "read", "tag_name", "window_seconds"]
 
 
 class Series(namedtuple("Series", "name tag kind", defaults=(None, COUNTER))):
@@ -260,8 +260,12 @@ def _window(text: str) -> int:
 window_seconds = _option_type(_window, "window")
 
 
-def add_pool_options(parser, window_default: int = 900) -> None:
-    """Add ``--memcached``, ``--prefix``, ``--tag`` and ``--window`` to a check's parser."""
+def add_pool_options(parser, window_default: int | None = 900) -> None:
+    """Add ``--memcached``, ``--prefix`` and (unless *window_default* is None) ``--window``.
+
+    Checks add ``--counter`` (type :data:`counter_name`) and ``--tag`` (type
+    :data:`tag_name`) themselves, with the repetition they support.
+    """
     parser.add_argument("--memcached", type=_option_type(parse_servers, "servers"),
                         metavar="HOST:PORT[,HOST:PORT..]",
                         default=os.environ.get(ENV_SERVERS) or "127.0.0.1:11211",
@@ -270,8 +274,8 @@ def add_pool_options(parser, window_default: int = 900) -> None:
     parser.add_argument("--prefix", type=_option_type(valid_prefix, "prefix"),
                         default=os.environ.get(ENV_PREFIX, DEFAULT_PREFIX), metavar="PREFIX",
                         help=f"key prefix the app writes with (default {DEFAULT_PREFIX!r})")
-    parser.add_argument("--tag", type=tag_name, metavar="TAG",
-                        help="read the counts of this host group (incr(..., tag=TAG))")
+    if window_default is None:
+        return
     parser.add_argument("--window", type=window_seconds, default=window_default,
                         metavar="SECONDS",
                         help=f"the last SECONDS, in whole minutes (default {window_default})")
