@@ -68,11 +68,12 @@ def test_min_version_uses_php_version_compare():
 
 def test_missing_or_broken_php_is_unknown(tmp_path):
     out = run_check("check_php_extension", "-e", "date", "--php", str(tmp_path / "php")).output
-    assert out.state == "UNKNOWN" and out.summary == f"PHP not found: {tmp_path / 'php'}"
+    missing = f"cannot run {tmp_path / 'php'}: No such file or directory"
+    assert out.state == "UNKNOWN" and out.summary == missing
     out = run_check("check_php_extension", "-e", "date", "--php", which("false")).output
     assert out.state == "UNKNOWN" and "failed: exit status 1" in out.summary
     out = run_check("check_php_extension", "-e", "date", env={"PATH": str(tmp_path)}).output
-    assert out.state == "UNKNOWN" and out.summary == "PHP not found: php"
+    assert out.state == "UNKNOWN" and out.summary == "cannot run php: No such file or directory"
 
 
 def test_hung_php_is_killed_at_the_timeout(tmp_path):

@@ -60,3 +60,12 @@ def alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except FileNotFoundError:
         return False
+
+
+def test_a_program_that_cannot_start_is_a_one_line_check_error(tmp_path):
+    from immune.domain import CheckError
+
+    with pytest.raises(CheckError, match=f"cannot run {tmp_path}/nope: No such file"):
+        Deadline(1).run([str(tmp_path / "nope")])
+    with pytest.raises(CheckError, match="Permission denied"):
+        Deadline(1).run([str(tmp_path)])

@@ -2,6 +2,7 @@ import json
 import os
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 from immune.state import ENV_VAR, StateError, StateStore, default_state_dir
@@ -21,7 +22,7 @@ def test_round_trip_atomic_and_private(tmp_path):
 @pytest.mark.parametrize("content", ["{broken", "[1,2]", "", "\x00\x01", "null"])
 def test_corrupt_state_reads_as_fresh_start(tmp_path, content):
     store = StateStore(tmp_path)
-    store.path("k").write_text(content)
+    Path(store.path("k")).write_text(content)
     assert store.load("k") is None
     store.save("k", {"a": 1})
     assert store.load("k") == {"a": 1}
@@ -29,7 +30,7 @@ def test_corrupt_state_reads_as_fresh_start(tmp_path, content):
 
 def test_state_path_that_is_a_directory_reads_none_and_write_says_why(tmp_path):
     store = StateStore(tmp_path)
-    store.path("k").mkdir()
+    Path(store.path("k")).mkdir()
     assert store.load("k") is None
     with pytest.raises(StateError) as err:
         store.save("k", {"a": 1})
@@ -46,7 +47,7 @@ def test_unwritable_directory_is_a_clear_error(tmp_path):
 
 def test_keys_map_to_distinct_safe_files(tmp_path):
     store = StateStore(tmp_path)
-    a, b = store.path("log:/var/log/a b"), store.path("log:/var/log/a_b")
+    a, b = Path(store.path("log:/var/log/a b")), Path(store.path("log:/var/log/a_b"))
     assert a != b and a.parent == tmp_path and "/" not in a.name
 
 
@@ -72,12 +73,12 @@ def test_lock_times_out_while_another_holder_keeps_it(tmp_path):
         thread.join()
     with store.locked("k", 0.2):
         store.save("k", {"ok": True})
-    assert json.loads(store.path("k").read_text()) == {"ok": True}
+    assert json.loads(Path(store.path("k")).read_text()) == {"ok": True}
 
 
 def test_default_directory_order(monkeypatch, tmp_path):
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
-    assert default_state_dir() == tmp_path / "env"
+    assert default_state_dir() == str(tmp_path / "env")
     monkeypatch.delenv(ENV_VAR)
     assert str(default_state_dir()) in ("/var/lib/immune",
                                         os.path.expanduser("~/.local/state/immune"))

@@ -80,16 +80,23 @@ class Deadline:
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         """Run *argv* (never through a shell) within the remaining time.
 
-        Output is captured as bytes. On timeout the child's whole process
-        group is killed and :class:`CheckTimeout` raised.
+        Output is captured as bytes. A program that cannot be started
+        (missing, not executable) raises a one-line :class:`CheckError`. On
+        timeout the child's whole process group is killed and
+        :class:`CheckTimeout` raised.
         """
         import subprocess
 
-        proc = subprocess.Popen(
-            list(argv), stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-            start_new_session=True,
-        )
+        from immune.domain import CheckError
+
+        try:
+            proc = subprocess.Popen(
+                list(argv), stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                start_new_session=True,
+            )
+        except OSError as err:
+            raise CheckError(f"cannot run {argv[0]}: {err.strerror or err}") from None
         try:
             out, err = proc.communicate(input, timeout=self.remaining())
         except subprocess.TimeoutExpired:

@@ -13,19 +13,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
 import time
+import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-SYSTEM_DIR = Path("/var/lib/immune")
+SYSTEM_DIR = "/var/lib/immune"
 ENV_VAR = "IMMUNE_STATE_DIR"
 
 
@@ -33,32 +32,36 @@ class StateError(Exception):
     """The state directory or a state file cannot be used (one-line reason)."""
 
 
-def default_state_dir() -> Path:
+def default_state_dir() -> str:
     """Where state lives when ``--state-dir`` is not given."""
     if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
-    if os.access(SYSTEM_DIR, os.W_OK) or (not SYSTEM_DIR.exists()
-                                          and os.access(SYSTEM_DIR.parent, os.W_OK)):
+        return os.environ[ENV_VAR]
+    if os.access(SYSTEM_DIR, os.W_OK) or (not os.path.exists(SYSTEM_DIR)
+                                          and os.access(os.path.dirname(SYSTEM_DIR), os.W_OK)):
         return SYSTEM_DIR
     base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
-    return Path(base) / "immune"
+    return os.path.join(base, "immune")
 
 
 def _file_name(key: str) -> str:
+    """A safe, readable file name for *key*; two checksums keep distinct keys apart.
+
+    zlib rather than hashlib: loading OpenSSL costs ~10 ms per check run.
+    """
     readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key).strip("._")[:60]
-    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return f"{readable}-{digest}"
+    raw = key.encode()
+    return f"{readable}-{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
 
 
 class StateStore:
     """JSON documents by key in one directory, atomic and locked."""
 
     def __init__(self, directory: str | os.PathLike | None = None) -> None:
-        self.directory = Path(directory) if directory else default_state_dir()
+        self.directory = os.fspath(directory) if directory else default_state_dir()
 
-    def path(self, key: str) -> Path:
+    def path(self, key: str) -> str:
         """The file that holds *key*."""
-        return self.directory / (_file_name(key) + ".json")
+        return os.path.join(self.directory, _file_name(key) + ".json")
 
     def load(self, key: str) -> dict[str, Any] | None:
         """The stored document, or ``None`` when missing or unusable."""
@@ -73,7 +76,7 @@ class StateStore:
         """Replace the document atomically (readers see old or new, never half)."""
         self._ensure_directory()
         target = self.path(key)
-        temp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        temp = f"{target}.{os.getpid()}.tmp"
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         except OSError as err:
@@ -92,7 +95,7 @@ class StateStore:
     def locked(self, key: str, timeout: float) -> Iterator[None]:
         """Hold the lock on *key*, waiting at most *timeout* seconds for it."""
         self._ensure_directory()
-        lock_path = self.path(key).with_suffix(".lock")
+        lock_path = self.path(key)[: -len(".json")] + ".lock"
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as err:
@@ -115,8 +118,8 @@ class StateStore:
 
     def _ensure_directory(self) -> None:
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
         except OSError as err:
             raise StateError(f"cannot create state dir {self.directory}: {err.strerror}") from None
-        if not self.directory.is_dir():
+        if not os.path.isdir(self.directory):
             raise StateError(f"state dir {self.directory} is not a directory")
