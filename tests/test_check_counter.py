@@ -10,7 +10,7 @@ import time
 import pytest
 from immune.counters import Counters
 from runner import run_check
-from test_faults import PEERS, _serve
+from test_faults import PEERS
 
 NOW = (int(time.time()) // 60) * 60 + 30
 CLOCK = {"IMMUNE_NOW": str(NOW)}
@@ -182,7 +182,7 @@ def test_schedule_aware_thresholds(memcached_server):
 
 
 @pytest.mark.parametrize("kind", sorted(PEERS) + ["huge", "repeats", "truncated", "hostile-mc"])
-def test_a_misbehaving_server_is_unknown_with_a_clean_line(kind):
+def test_a_misbehaving_server_is_unknown_with_a_clean_line(kind, tcp_peer):
     """The peers of test_faults plus memcached-shaped lies; never OK, never a crash."""
     def lie(reply: bytes):
         def behave(conn):
@@ -198,13 +198,13 @@ def test_a_misbehaving_server_is_unknown_with_a_clean_line(kind):
         "truncated": lie(b"VALUE immune:c:x:1 0 10\r\n12"),
         "hostile-mc": lie(b"VALUE \x1b[31m|evil=1 0 4\r\n\x1b[2J\r\nEND\r\n"),
     }
-    with _serve(behaviours[kind]) as port:
-        for verbosity in ([], ["-vvv"]):
-            run = counter("--memcached", f"127.0.0.1:{port}", "-C", "x", "--window", "3600",
-                          "-t", "1", *verbosity)
-            assert run.seconds < 1.5
-            out = run.output
-            assert out.state == "UNKNOWN" and f"127.0.0.1:{port}" in out.summary
+    port = tcp_peer(behaviours[kind]).port
+    for verbosity in ([], ["-vvv"]):
+        run = counter("--memcached", f"127.0.0.1:{port}", "-C", "x", "--window", "3600",
+                      "-t", "1", *verbosity)
+        assert run.seconds < 1.5
+        out = run.output
+        assert out.state == "UNKNOWN" and f"127.0.0.1:{port}" in out.summary
 
 
 def test_a_pool_that_is_not_the_apps_is_unknown(memcached_pool):
