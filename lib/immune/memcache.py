@@ -41,12 +41,14 @@ from immune.counters import (
     valid_tag,
 )
 from immune.deadline import CheckTimeout, Deadline
+from immune.numbers import format_number
 
 MAX_WINDOW = 7 * 86400
 MAX_VALUE = 1024 * 1024
 
 __all__ = ["COUNTER", "GAUGE", "Misconfigured", "Reading", "Series", "Window",
-           "add_pool_options", "counter_name", "read", "tag_name", "window_seconds"]
+           "add_pool_options", "counter_name", "read", "tag_name", "whole_minutes",
+           "window_seconds"]
 
 
 class Series(namedtuple("Series", "name tag kind", defaults=(None, COUNTER))):
@@ -247,14 +249,20 @@ counter_name = _option_type(valid_name, "counter name")
 tag_name = _option_type(valid_tag, "tag")
 
 
+def whole_minutes(seconds: float) -> int:
+    """*seconds* as a counter window: a multiple of 60 up to 7 days, else ValueError."""
+    if seconds % BUCKET or not BUCKET <= seconds <= MAX_WINDOW:
+        raise ValueError(f"window {format_number(seconds)} must be a multiple of 60 seconds, "
+                         f"60 to {MAX_WINDOW}")
+    return int(seconds)
+
+
 def _window(text: str) -> int:
     try:
         seconds = int(text)
     except ValueError:
         raise ValueError(f"'{text}' is not a whole number of seconds") from None
-    if seconds % BUCKET or not BUCKET <= seconds <= MAX_WINDOW:
-        raise ValueError(f"window {text} must be a multiple of 60 seconds, 60 to {MAX_WINDOW}")
-    return seconds
+    return whole_minutes(seconds)
 
 
 window_seconds = _option_type(_window, "window")
