@@ -172,12 +172,13 @@ def test_schedule_aware_thresholds(memcached_server):
     peak = counter(*args, "--schedule", f"peak={day} {hour}", "-w", f"{rate + 1}:",
                    "-c", f"{rate - 1}:", "--otherwise", "off-peak", "-c", f"{rate * 2}:", "-v")
     out = peak.output
-    assert out.state == "WARNING" and out.summary.startswith("[peak] orders.success: 255 in")
-    assert out.long_lines[0] == f"period peak: warning {rate + 1:g}:, " \
+    assert out.state == "WARNING" and out.summary.startswith("orders.success: 255 in")
+    assert out.summary.endswith("[peak]")
+    assert out.long_lines[0] == f"period peak ({day} {hour}): warning {rate + 1:g}:, " \
                                 f"critical {rate - 1:g}:"
     off = counter(*args, "--schedule", f"peak={other_day} {hour}", "-w", f"{rate + 1}:",
                   "--otherwise", "off-peak", "-c", f"{rate * 2}:").output
-    assert off.state == "CRITICAL" and off.summary.startswith("[off-peak] orders.success")
+    assert off.state == "CRITICAL" and off.summary.endswith("below 34 [off-peak]")
     assert off.perfdata["orders.success"].crit == f"{rate * 2:g}:"
 
 
