@@ -34,6 +34,7 @@ import random
 import re
 import runpy
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -436,6 +437,43 @@ def test_kill_9_at_random_moments_then_the_next_run_recovers(subject):
             break
     assert reported <= written  # a run killed after saving reports nothing: never twice
     lines = subject.write(5)
+    assert subject.counted(subject.run()) == lines
+
+
+# strace holds the check at its first write(2) (the state document: checks print only
+# after saving) or before its rename(2): kill -9 lands exactly mid-write.
+KILL_POINTS = {"while writing the state": "write",
+               "between writing and renaming": "rename,renameat,renameat2"}
+
+
+@pytest.mark.parametrize("syscalls", KILL_POINTS.values(), ids=KILL_POINTS.keys())
+def test_kill_9_mid_write_leaves_the_old_state_and_loses_nothing(subject, syscalls):
+    subject.run()
+    lines = subject.write(10)
+    proc = subprocess.Popen([which("strace"), "-f", "-qq", "-o", "/dev/null",
+                             "-e", f"trace={syscalls}",
+                             "-e", f"inject={syscalls}:delay_enter=10000000:when=1",
+                             check_path(subject.name), *subject.argv()],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        give_up = time.monotonic() + 10
+        while not (temps := list(subject.state.glob("*.json.*.tmp"))):
+            assert time.monotonic() < give_up and proc.poll() is None, "no state write seen"
+            time.sleep(0.005)
+        time.sleep(0.05)  # well inside the 10 s stall
+        os.kill(int(temps[0].name.split(".")[-2]), signal.SIGKILL)  # NAME.json.PID.tmp
+        time.sleep(0.05)
+        proc.kill()  # strace itself would sit out its delay
+        out, _ = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert out == "", "the killed run printed a result"
+    after = subject.run()
+    assert after.state == "OK" and "first run" not in after.summary, after
+    assert subject.counted(after) == lines  # the killed run saved nothing: read again
+    lines = subject.write(3)
     assert subject.counted(subject.run()) == lines
 
 
