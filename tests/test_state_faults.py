@@ -7,10 +7,13 @@ there fails here, so it is covered the day it lands. Each one meets:
 
 - a full disk while it writes its state (a 16 KB tmpfs, filled);
 - a corrupt state file (random bytes, truncated, wrong shape, huge, deep,
-  a fifo), and wrong values planted at every place of a real state document;
-- an unusable state (state file or lock made a directory, state dir a file);
+  a fifo, a link to /dev/zero), and wrong values planted at every place of a
+  real state document;
+- an unusable state (state file or lock made a directory, state dir a file,
+  its file system remounted read-only);
 - eight runs at once, released together from a held lock;
-- ``kill -9`` at random moments of runs reading a big backlog;
+- ``kill -9`` at random moments of runs reading a big backlog, and exactly
+  mid-write (strace stalls the state write or its rename);
 - a clock that jumps back and forth between runs (libfaketime);
 - hostile log lines (control characters, escapes, ``|``, ``=``, invalid
   UTF-8, NUL, a 1 MB line) and a hostile log path, at every verbosity.
@@ -234,23 +237,25 @@ CORRUPTIONS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-@pytest.mark.parametrize("corruption", [*CORRUPTIONS, "fifo"])
-def test_corrupt_state_is_a_fresh_baseline(subject, corruption):
+def test_corrupt_state_is_a_fresh_baseline(subject):
     subject.run()
-    subject.write(2)
-    path = subject.state_file()
-    good = path.read_bytes()
-    path.unlink()
-    if corruption == "fifo":
-        os.mkfifo(path)
-    else:
-        path.write_bytes(CORRUPTIONS[corruption](good))
-    fresh = subject.run()
-    assert fresh.state == "OK" and "first run" in fresh.summary, fresh
-    lines = subject.write(4)
-    after = subject.run()
-    assert after.state == "OK" and "first run" not in after.summary, after
-    assert subject.counted(after) == lines
+    for corruption in [*CORRUPTIONS, "fifo", "endless"]:  # one after the other, recovering
+        subject.write(2)
+        path = subject.state_file()
+        good = path.read_bytes()
+        path.unlink()
+        if corruption == "fifo":
+            os.mkfifo(path)
+        elif corruption == "endless":
+            path.symlink_to("/dev/zero")
+        else:
+            path.write_bytes(CORRUPTIONS[corruption](good))
+        fresh = subject.run()
+        assert fresh.state == "OK" and "first run" in fresh.summary, (corruption, fresh)
+        lines = subject.write(4)
+        after = subject.run()
+        assert after.state == "OK" and "first run" not in after.summary, (corruption, after)
+        assert subject.counted(after) == lines, corruption
 
 
 def _state_file_is_a_directory(subject: Subject) -> Callable[[], None]:
@@ -283,6 +288,19 @@ def test_unusable_state_is_one_unknown_line_then_recovery(subject, make_unusable
     assert re.search(r"state|lock", out.summary), out
     undo()
     assert subject.run().state == "OK"
+
+
+def test_read_only_state_file_system_is_one_unknown_line_then_recovery(subject):
+    with tiny_tmpfs(subject.state, "1m"):
+        subject.run()
+        subject.write(2)
+        remount = [which("mount"), "-o", "remount,ro", str(subject.state)]
+        assert subject.run().state == "OK" and not subprocess.run(remount).returncode
+        lines = subject.write(3)
+        out = subject.run()
+        assert out.state == "UNKNOWN" and "Read-only file system" in out.summary, out
+        assert not subprocess.run([*remount[:2], "remount,rw", *remount[3:]]).returncode
+        assert subject.counted(subject.run()) == lines
 
 
 HOSTILE_VALUES = [None, True, -1, 10**30, 1e308, float("nan"), float("-inf"), "x",
