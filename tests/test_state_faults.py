@@ -500,13 +500,13 @@ def test_kill_9_mid_write_leaves_the_old_state_and_loses_nothing(subject, syscal
 def test_clock_jumping_back_and_forth_between_runs(subject):
     subject.run()
     previous = 0.0
-    for offset in ("-1h", "-1h", None, "+10d", None, "-2s"):
+    for offset in ("-1h", "-1h", None, "+10d", None, "-20s"):
         lines = subject.write(6)
         time.sleep(0.01)
         env = {} if offset is None else {
             "LD_PRELOAD": FAKETIME, "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
         out = subject.run(env=env)
-        shift = {None: 0, "-1h": -3600, "+10d": 864000, "-2s": -2}[offset]
+        shift = {None: 0, "-1h": -3600, "+10d": 864000, "-20s": -20}[offset]
         assert out.state == "OK", out
         if subject.spec.rates and shift < previous:
             assert "baseline" in out.summary, f"clock {offset}: {out.summary}"
