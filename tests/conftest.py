@@ -17,35 +17,16 @@ pytest_plugins = sorted(f"components.{p.stem}" for p in (Path(__file__).parent /
 
 
 @pytest.fixture
-def blackhole():
+def blackhole(tcp_peer):
     """A port where a TCP listener accepts and never answers, and UDP is swallowed."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
+    released = threading.Event()
+    peer = tcp_peer(lambda conn: released.wait())
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", server.getsockname()[1]))
-    held: list[socket.socket] = []
-    stopping = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stopping.is_set():
-            try:
-                conn, _ = server.accept()
-                held.append(conn)
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
+    udp.bind(("127.0.0.1", peer.port))
     try:
-        yield server.getsockname()[1]
+        yield peer.port
     finally:
-        stopping.set()
-        thread.join(1)
-        for conn in held:
-            conn.close()
-        server.close()
+        released.set()
         udp.close()
 
 

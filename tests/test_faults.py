@@ -11,11 +11,8 @@ stays clean and bounded at every verbosity.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
-import threading
-from collections.abc import Callable, Iterator
 
 import pytest
 from runner import run_check, which
@@ -28,37 +25,6 @@ HOSTILE = (b"HTTP/1.1 200 \x1b[31mOK|evil=1\x07\r\nServer: \x1b]0;pwned\x07" + b
 # Peers a check may legitimately call OK: a plain TCP check without -e only
 # promises that the port accepts connections.
 MAY_BE_OK = {"check_tcp": {"closes", "garbage", "endless", "hostile"}}
-
-
-@contextlib.contextmanager
-def _serve(behaviour: Callable[[socket.socket], None]) -> Iterator[int]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(32)
-    server.settimeout(0.1)
-    stopping = threading.Event()
-
-    def handle(conn: socket.socket) -> None:
-        with contextlib.suppress(OSError), conn:
-            conn.settimeout(TIMEOUT + 2)
-            behaviour(conn)
-
-    def accept() -> None:
-        while not stopping.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stopping.set()
-        thread.join(1)
-        server.close()
 
 
 def closes(conn: socket.socket) -> None:
@@ -76,8 +42,7 @@ def endless(conn: socket.socket) -> None:
 
 
 def hostile(conn: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        conn.recv(65536)
+    conn.recv(65536)
     conn.sendall(HOSTILE)
 
 
@@ -85,9 +50,8 @@ PEERS = {"closes": closes, "garbage": garbage, "endless": endless, "hostile": ho
 
 
 @pytest.fixture(params=sorted(PEERS))
-def peer(request):
-    with _serve(PEERS[request.param]) as port:
-        yield request.param, port
+def peer(request, tcp_peer):
+    return request.param, tcp_peer(PEERS[request.param]).port
 
 
 @pytest.mark.parametrize("verbosity", [[], ["-vvv"]], ids=["quiet", "vvv"])

@@ -1,6 +1,6 @@
 import pytest
 from grammar import parse_output
-from immune.perfdata import Perfdata
+from immune.perfdata import Perfdata, unique_labels
 from immune.ranges import parse_range
 
 
@@ -37,3 +37,15 @@ def test_items_pass_the_strict_grammar():
              Perfdata("it's", True), Perfdata("t", None, "s")]
     out = parse_output("X OK - fine | " + " ".join(map(str, items)) + "\n")
     assert out.perfdata["it's"].value == 1 and out.perfdata["t"].value is None
+
+
+def test_unique_labels_keep_distinct_names_and_mend_collisions_in_19_characters():
+    names = ["/", "/var/lib/docker/overlay2/3f1a2b/merged",
+             "/var/lib/docker/overlay2/9c8d7e/merged", "/var/lib/docker/overlay2/9c8d7e/merged2"]
+    labels = unique_labels(names)
+    assert labels[:2] == names[:2]
+    assert labels[2:] == ["...y2/9c8d7e/merged", "...2/9c8d7e/merged2"]
+    assert len({label[:19] for label in labels}) == 4
+    out = parse_output("X OK - s | " + " ".join(str(Perfdata(lb, 1)) for lb in labels) + "\n")
+    assert len(out.perfdata) == 4
+    assert unique_labels(["/a", "/b"]) == ["/a", "/b"]

@@ -154,6 +154,8 @@ def test_count_and_describe():
     period = args.thresholds.periods[0]
     assert period.warning == tuple(parse_range(x) for x in "123")
     assert period.describe() == "period p (Sun): warning 1,2,3, critical none"
+    single = parse("--schedule", "Sun", "-w", "1:", "-c", "@5:6").thresholds.periods[0]
+    assert single.describe() == "period Sun: warning 1:, critical @5:6"
 
 
 def test_help_lists_the_options():

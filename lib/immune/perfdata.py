@@ -43,3 +43,24 @@ class Perfdata(namedtuple("Perfdata", "label value uom warn crit min max",
         while fields[-1] == "":
             fields.pop()
         return ";".join(fields)
+
+
+def unique_labels(names: list[str], width: int = 19) -> list[str]:
+    """Labels for *names* whose first *width* characters are unique.
+
+    Graphing tools (RRD data sources) key on the first 19 characters, so
+    ``/var/lib/docker/overlay2/3f.../merged`` and its siblings would collide.
+    A name that collides keeps its tail instead (``.../3f1a2b/merged``),
+    else a numbered prefix; names that do not collide are unchanged.
+    """
+    taken: set[str] = set()
+    labels = []
+    for index, name in enumerate(names):
+        label = name
+        if label[:width] in taken:
+            label = "..." + name[-(width - 3):]
+        if label[:width] in taken:
+            label = f"{index}:{name}"[:width]
+        taken.add(label[:width])
+        labels.append(label)
+    return labels

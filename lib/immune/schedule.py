@@ -33,6 +33,7 @@ from collections import namedtuple
 
 from immune import clock
 from immune.options import threshold, threshold_list
+from immune.ranges import Range
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ def parse_period(text: str) -> tuple[str, str, tuple[Clause, ...]]:
 
 
 def _text(ranges: Any) -> str:
-    if isinstance(ranges, tuple):
+    if isinstance(ranges, tuple) and not isinstance(ranges, Range):
         return ",".join(map(str, ranges)) if any(not r.is_never for r in ranges) else ""
     return str(ranges)
 

@@ -2,6 +2,11 @@
 
 Its document root holds ``index.html`` and whatever a test writes there;
 ``/server-status`` is open to 127.0.0.1 with ExtendedStatus on.
+
+Variants for the web checks: ``apache_web`` (one per test module) adds
+redirects and error statuses made with mod_alias (see :data:`WEB_CONFIG`);
+``apache_tls`` serves https with a throwaway self-signed certificate
+(:func:`components.tcppeer.make_certificate`).
 """
 
 from __future__ import annotations
@@ -58,16 +63,35 @@ ExtendedStatus On
 """
 
 
+# Answers made by mod_alias alone: redirects (one hop, two hops, a loop) and
+# error statuses (Redirect with a non-3xx status and no URL).
+WEB_CONFIG = """\
+Redirect 301 /old /index.html
+Redirect 302 /hop1 /hop2
+Redirect 302 /hop2 /index.html
+Redirect 302 /loop /loop
+Redirect 503 /down
+Redirect 410 /gone
+"""
+TLS_CONFIG = """\
+LoadModule ssl_module {modules}/mod_ssl.so
+SSLEngine on
+SSLCertificateFile "{cert}"
+SSLCertificateKeyFile "{key}"
+"""
+
+
 @dataclass
 class Apache:
     port: int
     root: Path
     docroot: Path
     proc: object = field(repr=False)
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def write(self, name: str, content: str | bytes) -> Path:
         """Put a file in the document root (readable by the server's user)."""
@@ -79,7 +103,7 @@ class Apache:
 
 
 @contextlib.contextmanager
-def apache_server(tmp: Path, extra: str = "") -> Iterator[Apache]:
+def apache_server(tmp: Path, extra: str = "", scheme: str = "http") -> Iterator[Apache]:
     """Start a private Apache; *extra* is appended to its configuration."""
     port = free_port()
     root = tmp / f"apache-{port}"
@@ -96,7 +120,7 @@ def apache_server(tmp: Path, extra: str = "") -> Iterator[Apache]:
         with running([which("apache2"), "-f", str(conf), "-DFOREGROUND"],
                      lambda: port_open(port), f"apache on {port}", root / "error.log",
                      stop_signal=signal.SIGTERM) as proc:
-            server = Apache(port, root, docroot, proc)
+            server = Apache(port, root, docroot, proc, scheme)
             server.write("index.html", "<html><body>immune test page</body></html>\n")
             yield server
     finally:
@@ -106,4 +130,23 @@ def apache_server(tmp: Path, extra: str = "") -> Iterator[Apache]:
 @pytest.fixture
 def apache(tmp_path) -> Iterator[Apache]:
     with apache_server(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def apache_web(tmp_path_factory) -> Iterator[Apache]:
+    """One Apache per test module, with the redirects and errors of WEB_CONFIG."""
+    with apache_server(tmp_path_factory.mktemp("apache-web"), WEB_CONFIG) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def apache_tls(tmp_path_factory) -> Iterator[Apache]:
+    """One https-only Apache per test module (self-signed certificate)."""
+    from components.tcppeer import make_certificate  # a plugin module: import late
+
+    tmp = tmp_path_factory.mktemp("apache-tls")
+    cert, key = make_certificate(tmp / "tls", "/CN=localhost")
+    extra = TLS_CONFIG.format(modules=MODULES, cert=cert, key=key)
+    with apache_server(tmp, extra, scheme="https") as server:
         yield server

@@ -81,7 +81,7 @@ def mariadb_template(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def mariadb_server(template: Path, tmp: Path) -> Iterator[MariaDB]:
+def mariadb_server(template: Path, tmp: Path, extra: tuple[str, ...] = ()) -> Iterator[MariaDB]:
     port = free_port()
     base = tmp / f"mariadb-{port}"
     base.mkdir()
@@ -91,7 +91,7 @@ def mariadb_server(template: Path, tmp: Path) -> Iterator[MariaDB]:
     argv = [which("mariadbd"), "--no-defaults", f"--datadir={datadir}", f"--socket={sock}",
             f"--port={port}", "--bind-address=127.0.0.1", f"--log-error={base}/err.log",
             "--skip-name-resolve", "--innodb-buffer-pool-size=16M",
-            "--innodb-log-file-size=8M", f"--pid-file={base}/pid"]
+            "--innodb-log-file-size=8M", f"--pid-file={base}/pid", *extra]
     if os.geteuid() == 0:
         argv.insert(2, "--user=root")
     with running(argv, lambda: port_open(port) and sock.exists(), f"mariadb on {port}",
