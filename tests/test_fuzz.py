@@ -10,7 +10,7 @@ line that follows the status grammar, never a traceback, and ends within
 The normal suite runs a small deterministic sample per check. The dedicated
 run (10,000+ invocations) is::
 
-    IMMUNE_FUZZ_EXAMPLES=350 python -m pytest tests/test_fuzz.py
+    IMMUNE_FUZZ_EXAMPLES=460 python -m pytest tests/test_fuzz.py
 
 Runs happen in a private network namespace (``unshare --net``): a random
 host name is never looked up and no packet leaves the machine.
