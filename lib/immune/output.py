@@ -9,19 +9,27 @@ the 8 KB Nagios keeps.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 MAX_SUMMARY = 200
 MAX_LINE = 300
 MAX_OUTPUT = 4000
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+"
 
 
 def sanitize(text: object, limit: int = MAX_LINE) -> str:
     """One clean line from any text: control runs become one space, ``|`` '/'."""
-    clean = _CONTROL.sub(" ", str(text)).replace("|", "/").strip()
+    clean = str(text)
+    if not clean.isprintable():
+        # Every character _CONTROL matches is non-printable: clean text, the
+        # usual case, spares the regex compile (~1 ms per run).
+        import re
+
+        clean = re.sub(_CONTROL, " ", clean)
+    clean = clean.replace("|", "/").strip()
     if len(clean) > limit:
         clean = clean[: limit - 3].rstrip() + "..."
     return clean
