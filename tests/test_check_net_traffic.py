@@ -218,3 +218,16 @@ def test_bad_speed_is_one_unknown_line():
     for value in ("0", "-5", "fast"):
         run = run_check("check_net_traffic", "--speed", value)
         assert run.code == 3 and run.output.long_lines == []
+
+
+def test_hostile_interface_names_keep_the_output_clean(netns, state_dir):
+    # The kernel allows "=", "|", quotes and escape characters in names: a container
+    # (or an attacker) can make such a veth. One must not make the whole check UNKNOWN.
+    netns.ip("link", "add", "a=b|\x1b[1", "type", "veth", "peer", "name", "q'\"x")
+    netns.ip("link", "set", "a=b|\x1b[1", "up")
+    netns.ip("link", "set", "q'\"x", "up")
+    netns.check("check_net_traffic")
+    out = netns.check("check_net_traffic", "-v").output  # the strict grammar parses it
+    assert out.state == "OK", out.summary
+    assert {"a_b/ [1_rx_bps", "q'\"x_rx_bps"} <= set(out.perfdata)
+    assert "a_b/ [1 in " in out.summary and "q'\"x in " in out.summary

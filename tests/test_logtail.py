@@ -205,7 +205,11 @@ def test_unusable_logs_are_one_line_errors(tmp_path, make, reason):
     "dev": 1, "inode": 2, "offset": -1, "fp_len": 0, "fp": ""}, {
     "dev": 1, "inode": 2, "offset": True, "fp_len": 0, "fp": ""}, {
     "dev": 1, "inode": 2, "offset": 3, "fp_len": 0, "fp": 7}, {
-    "dev": 1, "inode": 2, "offset": 3, "fp_len": 0, "fp": "", "mtime": "x"}])
+    "dev": 1, "inode": 2, "offset": 3, "fp_len": 0, "fp": "", "mtime": "x"}, {
+    # Absurd sizes would fail every run (pread of 10**30 bytes): no position instead.
+    "dev": 1, "inode": 2, "offset": 3, "fp_len": 10**30, "fp": ""}, {
+    "dev": 1, "inode": 2, "offset": 3, "fp_len": 1025, "fp": ""}, {
+    "dev": 1, "inode": 2, "offset": 1 << 63, "fp_len": 0, "fp": ""}])
 def test_malformed_positions_read_as_none(data):
     assert Position.from_state(data) is None
 

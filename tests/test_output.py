@@ -28,3 +28,17 @@ def test_hostile_summary_cannot_forge_perfdata():
 def test_perfdata_is_bounded():
     line = status_line("DISK", 0, "many", [f"m{i}=1" for i in range(5000)])
     assert len(line) <= MAX_OUTPUT
+
+
+def test_output_is_bounded_in_bytes_not_characters():
+    # Undecodable log bytes become U+FFFD (3 bytes each), emoji take 4: Nagios counts bytes.
+    for char in ("\ufffd", "\U0001f525"):
+        text = render("LOG", 0, char * 500, [f"'{char * 50}'=1"], [char * 400] * 40)
+        assert len(text.encode()) <= MAX_OUTPUT + 200
+        assert parse_output(text).long_lines[-1] == "... (output truncated)"
+
+
+def test_undecodable_bytes_from_argv_are_replaced():
+    path = "/var/log/\udcff\udcfe.log"  # os.fsdecode(b"/var/log/\xff\xfe.log")
+    assert sanitize(path) == "/var/log/\ufffd\ufffd.log"
+    assert render("LOG", 0, path).encode() == "LOG OK - /var/log/\ufffd\ufffd.log\n".encode()

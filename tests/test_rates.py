@@ -18,3 +18,13 @@ def test_state_round_trip_and_corrupt_state():
     assert Sample.from_state(s.to_state()) == s
     for bad in (None, {}, {"value": "x", "at": 1}, {"value": True, "at": 1}, [1, 2]):
         assert Sample.from_state(bad) is None
+
+
+def test_non_finite_or_overflowing_state_is_no_sample():
+    # A NaN stored as the baseline could never be saved again (JSON without NaN): stuck.
+    nan, inf = float("nan"), float("inf")
+    for bad in ({"value": nan, "at": 1}, {"value": 1, "at": nan}, {"value": inf, "at": 1},
+                {"value": 10**400, "at": 1}, {"value": 1, "at": True}):
+        assert Sample.from_state(bad) is None
+    assert rate(Sample(1, nan), Sample(2, 10.0)) is None
+    assert rate(Sample(nan, 1.0), Sample(2, 10.0)) is None

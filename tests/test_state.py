@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from immune.state import ENV_VAR, StateError, StateStore, default_state_dir
+from immune.state import ENV_VAR, MAX_STATE_BYTES, StateError, StateStore, default_state_dir
 
 
 def test_round_trip_atomic_and_private(tmp_path):
@@ -83,3 +83,35 @@ def test_default_directory_order(monkeypatch, tmp_path):
     assert str(default_state_dir()) in ("/var/lib/immune",
                                         os.path.expanduser("~/.local/state/immune"))
     assert StateStore().directory == default_state_dir()
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000, '{"a": ' * 100_000])
+def test_deeply_nested_json_reads_as_fresh_start(tmp_path, content):
+    store = StateStore(tmp_path)
+    Path(store.path("k")).write_text(content)  # json raises RecursionError, not ValueError
+    assert store.load("k") is None
+
+
+def test_oversized_state_file_reads_as_fresh_start(tmp_path):
+    store = StateStore(tmp_path)
+    with open(store.path("k"), "w") as handle:  # valid JSON, a dict, but not ours
+        handle.write('{"junk": "' + "x" * MAX_STATE_BYTES + '"}')
+    assert store.load("k") is None
+    Path(store.path("k")).write_text('{"small": "' + "x" * 1000 + '"}')
+    assert store.load("k") == {"small": "x" * 1000}
+
+
+def test_fifo_in_place_of_the_state_file_does_not_hang(tmp_path):
+    store = StateStore(tmp_path)
+    os.mkfifo(store.path("k"))
+    assert store.load("k") is None
+    store.save("k", {"a": 1})
+    assert store.load("k") == {"a": 1}
+
+
+def test_key_with_undecodable_bytes_has_a_file(tmp_path):
+    store = StateStore(tmp_path)
+    key = os.fsdecode(b"log:/var/log/\xff\xfe.log")  # a non-UTF-8 path from argv
+    store.save(key, {"a": 1})
+    assert store.load(key) == {"a": 1}
+    assert store.path(key) != store.path(os.fsdecode(b"log:/var/log/\xfe\xff.log"))

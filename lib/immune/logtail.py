@@ -65,8 +65,9 @@ class Position(namedtuple("Position", "dev inode offset fp_len fp mtime finished
         except KeyError:
             return None
         ints = values[:4] + values[5:]
-        if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in ints) \
-                or not isinstance(values[4], str):
+        if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 1 << 63
+               for v in ints) or not isinstance(values[4], str) \
+                or values[3] > FINGERPRINT_BYTES:  # (an absurd one would fail every run)
             return None
         return cls(*values)
 

@@ -9,6 +9,7 @@ or the count went down (a counter reset or a rotated source).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import namedtuple
 
@@ -40,9 +41,13 @@ class Sample(namedtuple("Sample", "value at")):
             return None
         numbers = (int, float)
         if isinstance(value, bool) or not isinstance(value, numbers) \
-                or not isinstance(at, numbers):
+                or not isinstance(at, numbers) or isinstance(at, bool):
             return None
-        return cls(value, at)
+        try:  # NaN would stick forever (the state cannot be saved with it)
+            finite = math.isfinite(value) and math.isfinite(at)
+        except OverflowError:  # an int beyond float range
+            finite = False
+        return cls(value, at) if finite else None
 
 
 class Rate(namedtuple("Rate", "delta seconds")):
@@ -66,6 +71,6 @@ def rate(previous: Sample | None, current: Sample) -> Rate | None:
         return None
     seconds = current.at - previous.at
     delta = current.value - previous.value
-    if seconds <= 0 or delta < 0:
+    if not seconds > 0 or not delta >= 0:  # (NaN compares False)
         return None
     return Rate(delta, seconds)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 SYSTEM_DIR = "/var/lib/immune"
 ENV_VAR = "IMMUNE_STATE_DIR"
+#: A state file larger than this is not ours: it reads as "no state" (bounded cost).
+MAX_STATE_BYTES = 16 << 20
 
 
 class StateError(Exception):
@@ -49,7 +51,7 @@ def _file_name(key: str) -> str:
     zlib rather than hashlib: loading OpenSSL costs ~10 ms per check run.
     """
     readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key).strip("._")[:60]
-    raw = key.encode()
+    raw = key.encode("utf-8", "surrogateescape")  # a non-UTF-8 path in argv is a key too
     return f"{readable}-{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
 
 
@@ -64,11 +66,15 @@ class StateStore:
         return os.path.join(self.directory, _file_name(key) + ".json")
 
     def load(self, key: str) -> dict[str, Any] | None:
-        """The stored document, or ``None`` when missing or unusable."""
-        try:
-            with open(self.path(key), encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
+        """The stored document, or ``None`` when missing, unusable or too big."""
+        try:  # O_NONBLOCK: a fifo put in its place reads as empty instead of hanging
+            fd = os.open(self.path(key), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            with open(fd, "rb") as handle:
+                raw = handle.read(MAX_STATE_BYTES + 1)
+            if len(raw) > MAX_STATE_BYTES:
+                return None
+            data = json.loads(raw)
+        except (OSError, ValueError, RecursionError):  # deep nesting: RecursionError
             return None
         return data if isinstance(data, dict) else None
 
