@@ -91,6 +91,9 @@ CASES = [
     Case("check_violations", "business",
          ("--defaults-file", "{shop_cnf}", "--metrics-file", "{metrics}",
           "--metric", "rerated_without_refund"), (), ("shop",)),
+    Case("check_counter", "business",
+         ("--memcached", "127.0.0.1:{memcached}", "-C", "logins", "--per", "minute",
+          "-c", "0:"), (), ("memcached",)),
     Case("check_shard_usage", "business",
          ("--defaults-file", "{shop_cnf}", "--metrics-file", "{metrics}",
           "--metric", "shard_usage", "--shards", "shard1", "-w", "80", "-c", "90"),
@@ -145,6 +148,10 @@ def servers(needed: set[str], tmp: Path):
             from components.chrony import chronyd
 
             fields["ntp"] = stack.enter_context(chronyd(tmp / "chrony")).port
+        if "memcached" in needed:
+            from components.memcached import memcached
+
+            fields["memcached"] = stack.enter_context(memcached(tmp)).port
         if "shop" in needed:
             fields["shop_cnf"] = stack.enter_context(shop(tmp))
         yield fields
