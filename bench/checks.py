@@ -161,16 +161,9 @@ def servers(needed: set[str], tmp: Path):
 def shop(tmp: Path):
     """A private MariaDB with the reference schema (database shop, also shard1)."""
     from components.business import load_seed
-    from components.mariadb import mariadb_server
-    from runner import which
+    from components.mariadb import install_datadir, mariadb_server
 
-    template = tmp / "mariadb-template"
-    argv = [which("mariadb-install-db"), "--no-defaults", f"--datadir={template}",
-            "--auth-root-authentication-method=normal", "--skip-test-db",
-            "--innodb-log-file-size=8M"]
-    if os.geteuid() == 0:
-        argv.append("--user=root")
-    subprocess.run(argv, capture_output=True, check=True, timeout=120)
+    template = install_datadir(tmp / "mariadb-template")
     with mariadb_server(template, tmp) as server:
         cnf = server.option_file(tmp / "shop.cnf", database="shop")
         seed = load_seed()

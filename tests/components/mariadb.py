@@ -65,11 +65,8 @@ class MariaDB:
         stop(self.proc)
 
 
-@pytest.fixture(scope="session")
-def mariadb_template(tmp_path_factory) -> Path:
-    """An initialised data directory, made once per test session."""
-    base = tmp_path_factory.mktemp("mariadb-template")
-    datadir = base / "data"
+def install_datadir(datadir: Path) -> Path:
+    """A fresh data directory made by ``mariadb-install-db`` (root without password)."""
     argv = [which("mariadb-install-db"), "--no-defaults", f"--datadir={datadir}",
             "--auth-root-authentication-method=normal", "--skip-test-db",
             "--innodb-log-file-size=8M"]
@@ -78,6 +75,12 @@ def mariadb_template(tmp_path_factory) -> Path:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     return datadir
+
+
+@pytest.fixture(scope="session")
+def mariadb_template(tmp_path_factory) -> Path:
+    """An initialised data directory, made once per test session."""
+    return install_datadir(tmp_path_factory.mktemp("mariadb-template") / "data")
 
 
 @contextlib.contextmanager
