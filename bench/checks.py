@@ -141,7 +141,7 @@ def servers(needed: set[str], tmp: Path):
     with contextlib.ExitStack() as stack:
         fields: dict[str, object] = {"tmp": tmp, "metrics": REPO / "examples/business/metrics.ini"}
         if "apache" in needed:
-            from components.apache import apache_server
+            from immune.devservers.apache import apache_server
 
             fields["apache"] = stack.enter_context(apache_server(tmp)).port
         if "ntp" in needed:
@@ -149,7 +149,7 @@ def servers(needed: set[str], tmp: Path):
 
             fields["ntp"] = stack.enter_context(chronyd(tmp / "chrony")).port
         if "memcached" in needed:
-            from components.memcached import memcached
+            from immune.devservers.memcached import memcached
 
             fields["memcached"] = stack.enter_context(memcached(tmp)).port
         if "shop" in needed:
@@ -161,9 +161,9 @@ def servers(needed: set[str], tmp: Path):
 def shop(tmp: Path):
     """A private MariaDB with the reference schema (database shop, also shard1)."""
     from components.business import load_seed
-    from components.mariadb import install_datadir, mariadb_server
+    from immune.devservers.mariadb import install_template, mariadb_server
 
-    template = install_datadir(tmp / "mariadb-template")
+    template = install_template(tmp / "mariadb-template")
     with mariadb_server(template, tmp) as server:
         cnf = server.option_file(tmp / "shop.cnf", database="shop")
         seed = load_seed()

@@ -37,7 +37,8 @@ def test_bad_ranges_are_refused_with_a_reason(spec):
 
 @pytest.mark.parametrize("spec, text", [
     ("10", "10"), ("10:", "10:"), ("~:10", "~:10"), ("@10:20", "@10:20"),
-    ("1e3", "1000"), ("0:5", "5"), ("0.1", "0.1"), ("-3:", "-3:"),
+    ("1e3", "1000"), ("0:5", "5"), ("0.1", "0.1"), ("-3:", "-3:"), ("0:", "0:"), ("@0:", "@0:"),
+    ("@0:5", "@5"), ("@~:", "@~:"),
 ])
 def test_canonical_text(spec, text):
     assert str(parse_range(spec)) == text

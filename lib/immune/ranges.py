@@ -46,7 +46,7 @@ class Range(namedtuple("Range", "start end invert", defaults=(-INF, INF, False))
         text = "@" if self.invert else ""
         if self.start == -INF:
             text += "~:"
-        elif self.start != 0:
+        elif self.start != 0 or self.end == INF:
             text += format_number(self.start) + ":"
         if self.end != INF:
             text += format_number(self.end)

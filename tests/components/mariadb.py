@@ -3,108 +3,24 @@
 The data directory is made once per session with ``mariadb-install-db`` and
 copied for each test. ``MariaDB.sql()`` runs statements as root over the
 socket; ``MariaDB.option_file()`` writes a 0600 ``[client]`` file for checks.
+The starter lives in ``immune.devservers.mariadb`` (the demo uses it too).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from runner import which
+from immune.devservers.mariadb import ROOT_PASSWORD, MariaDB, install_template, mariadb_server
 
-from components.process import free_port, port_open, running, stop
-
-ROOT_PASSWORD = "root-secret-for-tests"
-GRANT_ROOT = f"""
-ALTER USER 'root'@'localhost' IDENTIFIED BY '{ROOT_PASSWORD}';
-CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';
-ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{ROOT_PASSWORD}';
-GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
-"""
-
-
-@dataclass
-class MariaDB:
-    port: int
-    socket: Path
-    datadir: Path
-    proc: object = field(repr=False)
-
-    def sql(self, statements: str, database: str | None = None) -> str:
-        """Run SQL as root; returns tab-separated output."""
-        argv = [which("mariadb"), "--no-defaults", f"--socket={self.socket}", "-uroot",
-                f"-p{ROOT_PASSWORD}", "--batch", "--skip-column-names"]
-        if database:
-            argv.append(database)
-        done = subprocess.run(argv, input=statements, capture_output=True, text=True,
-                              timeout=60)
-        if done.returncode != 0:
-            raise RuntimeError(f"SQL failed: {done.stderr.strip()}")
-        return done.stdout
-
-    def option_file(self, path: Path, user: str = "root", password: str = ROOT_PASSWORD,
-                    database: str | None = None, group: str = "client",
-                    mode: int = 0o600) -> Path:
-        """A MySQL option file for this server (TCP on 127.0.0.1)."""
-        lines = [f"[{group}]", f"user={user}", f"password={password}", "host=127.0.0.1",
-                 f"port={self.port}"]
-        if database:
-            lines.append(f"database={database}")
-        path.write_text("\n".join(lines) + "\n")
-        path.chmod(mode)
-        return path
-
-    def kill(self) -> None:
-        """Kill the server at once (a crash, as far as clients know)."""
-        stop(self.proc)
-
-
-def install_datadir(datadir: Path) -> Path:
-    """A fresh data directory made by ``mariadb-install-db`` (root without password)."""
-    argv = [which("mariadb-install-db"), "--no-defaults", f"--datadir={datadir}",
-            "--auth-root-authentication-method=normal", "--skip-test-db",
-            "--innodb-log-file-size=8M"]
-    if os.geteuid() == 0:
-        argv.append("--user=root")
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return datadir
+__all__ = ["ROOT_PASSWORD", "MariaDB", "mariadb_server", "mariadb_template", "mariadb"]
 
 
 @pytest.fixture(scope="session")
 def mariadb_template(tmp_path_factory) -> Path:
     """An initialised data directory, made once per test session."""
-    return install_datadir(tmp_path_factory.mktemp("mariadb-template") / "data")
-
-
-@contextlib.contextmanager
-def mariadb_server(template: Path, tmp: Path, extra: tuple[str, ...] = ()) -> Iterator[MariaDB]:
-    port = free_port()
-    base = tmp / f"mariadb-{port}"
-    base.mkdir()
-    datadir = base / "data"
-    shutil.copytree(template, datadir, symlinks=True)
-    sock = base / "sock"
-    argv = [which("mariadbd"), "--no-defaults", f"--datadir={datadir}", f"--socket={sock}",
-            f"--port={port}", "--bind-address=127.0.0.1", f"--log-error={base}/err.log",
-            "--skip-name-resolve", "--innodb-buffer-pool-size=16M",
-            "--innodb-log-file-size=8M", f"--pid-file={base}/pid", *extra]
-    if os.geteuid() == 0:
-        argv.insert(2, "--user=root")
-    with running(argv, lambda: port_open(port) and sock.exists(), f"mariadb on {port}",
-                 base / "err.log", timeout=60) as proc:
-        server = MariaDB(port, sock, datadir, proc)
-        done = subprocess.run(
-            [which("mariadb"), "--no-defaults", f"--socket={sock}", "-uroot"],
-            input=GRANT_ROOT, text=True, timeout=60, capture_output=True)
-        assert done.returncode == 0, done.stderr
-        yield server
+    return install_template(tmp_path_factory.mktemp("mariadb-template"))
 
 
 @pytest.fixture

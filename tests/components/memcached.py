@@ -1,44 +1,16 @@
-"""Private memcached instances: ``memcached_server`` (one) and ``memcached_pool`` (three)."""
+"""Private memcached instances: ``memcached_server`` (one) and ``memcached_pool`` (three).
+
+The starter lives in ``immune.devservers.memcached`` (the demo uses it too).
+"""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from runner import which
+from immune.devservers.memcached import Memcached, memcached
 
-from components.process import free_port, port_open, running, stop
-
-
-@dataclass
-class Memcached:
-    port: int
-    proc: object
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def kill(self) -> None:
-        """Kill the server now (a hard lock-up or crash, as far as clients know)."""
-        stop(self.proc)
-
-
-@contextlib.contextmanager
-def memcached(tmp: Path) -> Iterator[Memcached]:
-    """One memcached on 127.0.0.1, a free port, 16 MB, no UDP."""
-    port = free_port()
-    argv = [which("memcached"), "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "16"]
-    import os
-
-    if os.geteuid() == 0:
-        argv += ["-u", "root"]
-    with running(argv, lambda: port_open(port), f"memcached on {port}",
-                 tmp / f"memcached-{port}.log", timeout=10) as proc:
-        yield Memcached(port, proc)
+__all__ = ["Memcached", "memcached", "memcached_server", "memcached_pool"]
 
 
 @pytest.fixture
