@@ -69,6 +69,8 @@ CASES = [
     Case("check_log_growth", "host", ("--logfile", "{tmp}/log", "--state-dir", "{tmp}/state")),
     Case("check_net_traffic", "host", ("--state-dir", "{tmp}/state",)),
     Case("check_netconfig", "host", ("--interfaces", "{tmp}/interfaces",)),
+    Case("check_restarts", "host",
+         ("--host", "web1", "-w", "1", "-c", "3", "--state-dir", "{tmp}/state")),
     Case("check_php_extension", "host", ("-e", "json")),
     Case("check_dns_config", "host", ("--config", "{tmp}/named.conf")),
     Case("check_ntp_time", "network", ("-H", "127.0.0.1", "-p", "{ntp}"),
