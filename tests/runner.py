@@ -65,6 +65,16 @@ def run_check(name: str, *args: str, env: dict[str, str] | None = None,
     return run
 
 
+MONITORING_PLUGINS = Path("/usr/lib/nagios/plugins")
+
+
+def c_plugin(name: str) -> str:
+    """The Monitoring Plugins' own plugin *name*: never ours, which PATH may find first."""
+    path = MONITORING_PLUGINS / name
+    assert path.exists(), f"{path} is not installed: tools/setup must install it"
+    return str(path)
+
+
 def which(program: str) -> str:
     """The path of a required external program; missing = install bug, not a skip."""
     path = shutil.which(program) or next(

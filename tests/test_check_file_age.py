@@ -4,9 +4,9 @@ import subprocess
 import time
 
 import pytest
-from runner import run_check, which
+from runner import c_plugin, run_check
 
-C_PLUGIN = which("check_file_age")   # the Monitoring Plugins' own, for the same verdicts
+C_PLUGIN = c_plugin("check_file_age")   # the Monitoring Plugins' own, for the same verdicts
 STATES = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
 
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 from components.process import free_port
-from runner import run_check, which
+from runner import c_plugin, run_check
 
-C_HTTP = which("check_http")
+C_HTTP = c_plugin("check_http")
 
 
 @pytest.fixture(autouse=True)

@@ -4,12 +4,12 @@ import re
 import subprocess
 
 from components.chrony import free_udp_port
-from runner import run_check, which
+from runner import c_plugin, run_check
 
 
 def reference_offset(port: int) -> float:
     """The offset the Monitoring Plugins' C check_ntp_time measures (an independent client)."""
-    out = subprocess.run([which("check_ntp_time"), "-H", "127.0.0.1", "-p", str(port),
+    out = subprocess.run([c_plugin("check_ntp_time"), "-H", "127.0.0.1", "-p", str(port),
                           "-w", "1000", "-c", "2000"], capture_output=True, text=True,
                          timeout=15).stdout
     match = re.search(r"offset=(-?[0-9.]+)s", out)
@@ -77,7 +77,7 @@ def test_unsynchronised_server_is_critical_or_unknown_with_q_like_the_c_plugin(n
     assert out.state == "CRITICAL" and out.perfdata == {}
     assert out.summary == "server 127.0.0.1 is not synchronised (leap indicator 3, stratum 0)"
     assert check(server.port, "-q").output.state == "UNKNOWN"
-    reference = subprocess.run([which("check_ntp_time"), "-H", "127.0.0.1", "-p",
+    reference = subprocess.run([c_plugin("check_ntp_time"), "-H", "127.0.0.1", "-p",
                                 str(server.port)], capture_output=True, text=True, timeout=15)
     assert reference.returncode == 2 and "Offset unknown" in reference.stdout
 

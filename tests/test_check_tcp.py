@@ -9,9 +9,9 @@ import time
 import pytest
 from components.process import free_port
 from components.tcppeer import make_certificate
-from runner import check_path, run_check, which
+from runner import c_plugin, check_path, run_check
 
-C_PLUGIN = which("check_tcp")  # /usr/lib/nagios/plugins/check_tcp
+C_PLUGIN = c_plugin("check_tcp")  # /usr/lib/nagios/plugins/check_tcp
 MEMCACHED_STATS = ["-E", "-s", "stats\\r\\n", "-e", "STAT pid", "-q", "quit\\r\\n"]
 HTTP_GET = ["-E", "-s", "GET / HTTP/1.0\\r\\n\\r\\n"]
 

@@ -3,8 +3,9 @@
 Each network check meets peers that misbehave the ways real ones do: one
 that closes at once, one that sends binary garbage, one that sends an
 endless stream, one that answers with hostile text (escape sequences,
-``|``, control characters, very long lines) and a name that does not
-resolve. Whatever happens, the check ends within ``-t`` + 0.5 s with a
+``|``, control characters, very long lines), a name that does not
+resolve and, where the check speaks TLS, a handshake that stalls (the peer
+never answers the ClientHello). Whatever happens, the check ends within ``-t`` + 0.5 s with a
 clean status line that is not OK (no false "all is well"), and its output
 stays clean and bounded at every verbosity.
 """
@@ -16,7 +17,7 @@ import socket
 
 import pytest
 from runner import run_check, which
-from test_contract import NETWORK_CHECKS, NETWORK_EXTRA
+from test_contract import NETWORK_CHECKS, NETWORK_EXTRA, help_text
 
 TIMEOUT = 1.0
 HOSTILE = (b"HTTP/1.1 200 \x1b[31mOK|evil=1\x07\r\nServer: \x1b]0;pwned\x07" + b"A" * 9000
@@ -64,6 +65,23 @@ def test_misbehaving_peer(name, peer, verbosity):
     assert run.seconds < TIMEOUT + 0.5, f"{name} took {run.seconds:.2f}s against {kind}"
     if kind not in MAY_BE_OK.get(name, ()):
         assert out.state != "OK", f"{name} called a {kind} peer OK: {run.stdout}"
+
+
+TLS_CHECKS = [n for n in NETWORK_CHECKS if "--ssl" in help_text(n)]
+
+
+@pytest.mark.parametrize("name", TLS_CHECKS)
+def test_tls_handshake_that_stalls(name, blackhole):
+    # The peer accepts the connection and never answers the ClientHello.
+    run = run_check(name, "-H", "127.0.0.1", "-p", str(blackhole), "--ssl", "-t", str(TIMEOUT),
+                    *NETWORK_EXTRA.get(name, []))
+    out = run.output
+    assert out.state == "UNKNOWN" and "timeout" in out.summary.lower(), run.stdout
+    assert run.seconds < TIMEOUT + 0.5
+
+
+def test_the_tls_checks_are_found():
+    assert {"check_http", "check_tcp"} <= set(TLS_CHECKS)
 
 
 @pytest.mark.parametrize("name", NETWORK_CHECKS)

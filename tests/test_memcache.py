@@ -148,7 +148,7 @@ def test_corrupt_bucket_is_undeterminable_not_a_crash(memcached_server):
     pool = Counters([memcached_server.address])
     pool.incr("orders", 5, at=NOW - 60)
     host, port = memcached_server.address.rsplit(":", 1)
-    Client((host, int(port))).set(f"immune:c:orders:{NOW // 60 - 2}", b"garbage")
+    Client((host, int(port))).set(f"immune:c:orders:{NOW // 60 - 2}", b"garbage", noreply=False)
     [reading], dead = read([memcached_server.address], [Series("orders", kind=COUNTER)],
                            Window.last(300, at=NOW), Deadline(5))
     assert dead == {} and reading.total is None and "corrupt value" in reading.error
@@ -162,6 +162,6 @@ def test_a_check_naming_another_pool_is_told_not_misled(memcached_pool):
     with pytest.raises(Misconfigured, match="--memcached must list the app's pool"):
         read([holder], [Series("orders")], window, Deadline(5))  # one server forgotten
     host, port = holder.rsplit(":", 1)
-    Client((host, int(port))).delete("immune:pool")  # e.g. memcached restarted since
+    Client((host, int(port))).delete("immune:pool", noreply=False)  # e.g. memcached restarted since
     [reading], _ = read([holder], [Series("orders")], window, Deadline(5))
     assert reading.sound  # no marker, no claim either way

@@ -437,13 +437,15 @@ def test_eight_runs_at_once_count_every_line_exactly_once(subject):
 
 def test_kill_9_at_random_moments_then_the_next_run_recovers(subject):
     rng = random.Random(9)
+    began = time.monotonic()
     subject.run()
+    whole_run = time.monotonic() - began  # without a backlog: kills land before the end
     written = subject.write(300_000, b"x" * 40)  # ~20 MB: a long read for a log check
     reported, killed = 0, 0
     for _ in range(8):
         written += subject.write(50)
         proc = subject.popen()
-        time.sleep(rng.uniform(0.0, 0.3))
+        time.sleep(rng.uniform(0.0, 0.9 * whole_run))
         proc.kill()
         run = _finish(proc)
         if run.code == -9 and not run.stdout:

@@ -66,15 +66,19 @@ illegal_macro_output_chars=`~$&|'"<>
 """
 
 
-def write_main_config(base: Path, cfg_dirs: Sequence[Path], resource: Path) -> Path:
-    """Write ``base/nagios.cfg`` reading objects from *cfg_dirs*; returns its path."""
+def write_main_config(base: Path, cfg_dirs: Sequence[Path], resource: Path,
+                      extra: str = "") -> Path:
+    """Write ``base/nagios.cfg`` reading objects from *cfg_dirs*; returns its path.
+
+    *extra* lines are appended (later settings win, e.g. ``check_workers=4``)."""
     for sub in ("tmp", "checkresults", "archives"):
         (base / sub).mkdir(parents=True, exist_ok=True)
     main = base / "nagios.cfg"
     main.write_text(MAIN_CONFIG.format(
         base=base, resource=resource,
         cfg_dirs="\n".join(f"cfg_dir={d}" for d in cfg_dirs),
-        user=pwd.getpwuid(os.geteuid()).pw_name, group=grp.getgrgid(os.getegid()).gr_name))
+        user=pwd.getpwuid(os.geteuid()).pw_name, group=grp.getgrgid(os.getegid()).gr_name)
+        + extra)
     return main
 
 
@@ -150,10 +154,11 @@ class Nagios:
 
 @contextlib.contextmanager
 def nagios_server(base: Path, cfg_dirs: Sequence[Path], resource: Path,
-                  timeout: float = 30) -> Iterator[Nagios]:
-    """Validate, then run a private Nagios 4 in the foreground until the block ends."""
+                  timeout: float = 30, extra: str = "") -> Iterator[Nagios]:
+    """Validate, then run a private Nagios 4 in the foreground until the block ends
+    (*extra*: more ``nagios.cfg`` lines)."""
     base.mkdir(parents=True, exist_ok=True)
-    main = write_main_config(base, cfg_dirs, resource)
+    main = write_main_config(base, cfg_dirs, resource, extra)
     ok, said = validate(main)
     if not ok:
         raise RuntimeError(f"nagios4 -v {main} failed:\n{said[-3000:]}")
