@@ -8,10 +8,15 @@ same job (where one exists) and next to a bare interpreter
 the base layer, top costs first. Network and business checks run against
 private servers started here (the test suite's components) on 127.0.0.1.
 
-    python bench/checks.py [--runs 21] [--only check_load,check_disk]
+    python bench/checks.py [--runs 21] [--only check_load,check_disk] [--instructions]
 
 Budgets (issue #6): host checks <= 35 ms and <= 20 MB peak RSS, network
-checks <= 70 ms. Figures depend on the machine and its load: read the ratios.
+(and business) checks <= 70 ms. Wall figures depend on the machine and its
+load: read the ratios. ``--instructions`` adds the instructions one run
+executes (valgrind's callgrind, every process of the run counted: a check
+that starts named-checkconf or php pays for it), in millions: repeatable
+on a loaded machine, where wall times are not. valgrind makes that slow
+(about 1 s per run).
 """
 
 from __future__ import annotations
@@ -64,6 +69,10 @@ CASES = [
     Case("check_log_growth", "host", ("--logfile", "{tmp}/log", "--state-dir", "{tmp}/state")),
     Case("check_net_traffic", "host", ("--state-dir", "{tmp}/state",)),
     Case("check_netconfig", "host", ("--interfaces", "{tmp}/interfaces",)),
+    Case("check_restarts", "host",
+         ("--host", "web1", "-w", "1", "-c", "3", "--state-dir", "{tmp}/state")),
+    Case("check_php_extension", "host", ("-e", "json")),
+    Case("check_dns_config", "host", ("--config", "{tmp}/named.conf")),
     Case("check_ntp_time", "network", ("-H", "127.0.0.1", "-p", "{ntp}"),
          ("check_ntp_time", "-H", "127.0.0.1", "-p", "{ntp}"), ("ntp",)),
     Case("check_http", "network", ("-H", "127.0.0.1", "-p", "{apache}", "-u", "/"),
@@ -71,6 +80,26 @@ CASES = [
     Case("check_apache", "network", ("-H", "127.0.0.1", "-p", "{apache}"), (), ("apache",)),
     Case("check_tcp", "network", ("-H", "127.0.0.1", "-p", "{apache}"),
          ("check_tcp", "-H", "127.0.0.1", "-p", "{apache}"), ("apache",)),
+    # business checks: the shipped metrics against the reference schema; the C
+    # reference runs one query from the same option file
+    Case("check_ratio", "business",
+         ("--defaults-file", "{shop_cnf}", "--metrics-file", "{metrics}",
+          "--metric", "orders_success", "-w", "97:", "-c", "95:"),
+         ("check_mysql_query", "-f", "{shop_cnf}", "-q", "SELECT COUNT(*) FROM orders",
+          "-w", "100000"), ("shop",)),
+    Case("check_lag", "business",
+         ("--defaults-file", "{shop_cnf}", "--metrics-file", "{metrics}",
+          "--metric", "registration_queue_delay", "-w", "300", "-c", "900"), (), ("shop",)),
+    Case("check_violations", "business",
+         ("--defaults-file", "{shop_cnf}", "--metrics-file", "{metrics}",
+          "--metric", "rerated_without_refund"), (), ("shop",)),
+    Case("check_counter", "business",
+         ("--memcached", "127.0.0.1:{memcached}", "-C", "logins", "--per", "minute",
+          "-c", "0:"), (), ("memcached",)),
+    Case("check_shard_usage", "business",
+         ("--defaults-file", "{shop_cnf}", "--metrics-file", "{metrics}",
+          "--metric", "shard_usage", "--shards", "shard1", "-w", "80", "-c", "90"),
+         (), ("shop",)),
 ]
 
 
@@ -110,18 +139,44 @@ def measure(argv: list[str], runs: int, scratch: Path) -> Cost:
 
 @contextlib.contextmanager
 def servers(needed: set[str], tmp: Path):
-    """Private servers the selected cases need, as format fields (ports)."""
+    """Private servers the selected cases need, as format fields (ports, files)."""
     with contextlib.ExitStack() as stack:
-        fields: dict[str, object] = {"tmp": tmp}
+        fields: dict[str, object] = {"tmp": tmp, "metrics": REPO / "examples/business/metrics.ini"}
         if "apache" in needed:
-            from components.apache import apache_server
+            from immune.devservers.apache import apache_server
 
             fields["apache"] = stack.enter_context(apache_server(tmp)).port
         if "ntp" in needed:
-            from components.chrony import chrony_server
+            from components.chrony import chronyd
 
-            fields["ntp"] = stack.enter_context(chrony_server(tmp)).port
+            fields["ntp"] = stack.enter_context(chronyd(tmp / "chrony")).port
+        if "memcached" in needed:
+            from immune.devservers.memcached import memcached
+
+            fields["memcached"] = stack.enter_context(memcached(tmp)).port
+        if "shop" in needed:
+            fields["shop_cnf"] = stack.enter_context(shop(tmp))
         yield fields
+
+
+@contextlib.contextmanager
+def shop(tmp: Path):
+    """A private MariaDB with the reference schema (database shop, also shard1)."""
+    from components.business import load_seed
+    from immune.devservers.mariadb import install_template, mariadb_server
+
+    template = install_template(tmp / "mariadb-template")
+    with mariadb_server(template, tmp) as server:
+        cnf = server.option_file(tmp / "shop.cnf", database="shop")
+        seed = load_seed()
+        conn = seed.connect(str(cnf), database="")
+        try:
+            seed.create_schema(conn, "shop")
+            seed.shard(conn, 300, 1000)
+        finally:
+            conn.close()
+        cnf.write_text(cnf.read_text() + "[shard1]\ndatabase=shop\n")
+        yield cnf
 
 
 def prepare(tmp: Path) -> None:
@@ -129,6 +184,7 @@ def prepare(tmp: Path) -> None:
     (tmp / "afile").write_text("x\n")
     (tmp / "log").write_text("".join(f"line {i} PHP Fatal error\n" for i in range(1000)))
     (tmp / "interfaces").write_text("auto lo\niface lo inet loopback\n")
+    (tmp / "named.conf").write_text('options { directory "/tmp"; };\n')
 
 
 def import_breakdown(top: int = 10) -> list[tuple[int, int, str]]:
@@ -146,6 +202,33 @@ def import_breakdown(top: int = 10) -> list[tuple[int, int, str]]:
     return sorted(rows, reverse=True)[:top]
 
 
+def instructions(argv: list[str]) -> tuple[float, int]:
+    """Millions of instructions one run of *argv* executes (all its processes), and
+    the number of processes; valgrind's callgrind counts them.
+
+    One log file per process: a child's stderr is often captured by the check.
+    """
+    with tempfile.TemporaryDirectory(prefix="immune-callgrind-") as logs:
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--trace-children=yes",
+             "--callgrind-out-file=/dev/null", f"--log-file={logs}/%p.log", *argv],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        counts = [int(line.rsplit(":", 1)[1].replace(",", ""))
+                  for log in Path(logs).iterdir()
+                  for line in log.read_text(errors="replace").splitlines()
+                  if "Collected :" in line]
+    if not counts:
+        raise RuntimeError(f"valgrind counted nothing for {argv[0]}")
+    return sum(counts) / 1e6, len(counts)
+
+
+def installed_checks() -> list[str]:
+    """The check commands installed next to this interpreter."""
+    from runner import installed_checks as names
+
+    return names()
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.1f}x" if b else "-"
 
@@ -154,40 +237,64 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--only", default="", help="comma list of checks")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per run (valgrind; slow)")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
-    cases = [c for c in CASES if (BIN / c.check).exists() and (not only or c.check in only)]
-    missing = [c.check for c in CASES if not (BIN / c.check).exists()]
+    installed = installed_checks()
+    cases = [c for c in CASES if c.check in installed and (not only or c.check in only)]
+    missing = [c.check for c in CASES if c.check not in installed]
+    uncovered = sorted(set(installed) - {c.check for c in CASES})
     print(f"# {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, {args.runs} runs each")
     header = (f"{'check':20} {'kind':8} {'wall ms':>8} {'cpu ms':>7} {'RSS MB':>7} "
-              f"{'C wall':>7} {'C RSS':>6} {'vs C':>6} {'vs py':>6}  budget")
+              f"{'C wall':>7} {'C RSS':>6} {'vs C':>6} {'vs py':>6}")
+    if args.instructions:
+        header += f" {'Minstr':>8} {'C Minstr':>8} {'vs py':>6}"
+    header += "  budget"
     with tempfile.TemporaryDirectory(prefix="immune-bench-") as name:
         tmp = scratch = Path(name)
-        bare = measure([sys.executable, "-I", "-S", "-c", "pass"], args.runs, scratch)
-        print(f"# bare interpreter (python3 -I -S -c pass): {bare.wall_ms:.1f} ms wall, "
-              f"{bare.cpu_ms:.1f} ms CPU, {bare.rss_mb:.1f} MB")
+        bare_argv = [sys.executable, "-I", "-S", "-c", "pass"]
+        bare = measure(bare_argv, args.runs, scratch)
+        line = (f"# bare interpreter (python3 -I -S -c pass): {bare.wall_ms:.1f} ms wall, "
+                f"{bare.cpu_ms:.1f} ms CPU, {bare.rss_mb:.1f} MB")
+        bare_instr = 0.0
+        if args.instructions:
+            bare_instr = instructions(bare_argv)[0]
+            line += f", {bare_instr:.1f} M instructions"
+        print(line)
         print(header)
         prepare(tmp)
         with servers({n for c in cases for n in c.needs}, tmp) as fields:
             for case in cases:
                 argv = [str(BIN / case.check), *(a.format(**fields) for a in case.args)]
                 cost = measure(argv, args.runs, scratch)
-                ref = None
+                ref = ref_argv = None
                 if case.reference:
                     ref_argv = [str(PLUGINS / case.reference[0]),
                                 *(a.format(**fields) for a in case.reference[1:])]
                     ref = measure(ref_argv, args.runs, scratch)
                 within = (cost.wall_ms <= BUDGET_MS[case.kind]
                           and (case.kind != "host" or cost.rss_mb <= BUDGET_RSS_MB))
-                print(f"{case.check:20} {case.kind:8} {cost.wall_ms:8.1f} {cost.cpu_ms:7.1f} "
-                      f"{cost.rss_mb:7.1f} "
-                      f"{(f'{ref.wall_ms:.1f}' if ref else '-'):>7} "
-                      f"{(f'{ref.rss_mb:.1f}' if ref else '-'):>6} "
-                      f"{(ratio(cost.wall_ms, ref.wall_ms) if ref else '-'):>6} "
-                      f"{ratio(cost.wall_ms, bare.wall_ms):>6}  "
-                      f"{'ok' if within else 'OVER'} (exit {sorted(cost.codes)})")
+                line = (f"{case.check:20} {case.kind:8} {cost.wall_ms:8.1f} {cost.cpu_ms:7.1f} "
+                        f"{cost.rss_mb:7.1f} "
+                        f"{(f'{ref.wall_ms:.1f}' if ref else '-'):>7} "
+                        f"{(f'{ref.rss_mb:.1f}' if ref else '-'):>6} "
+                        f"{(ratio(cost.wall_ms, ref.wall_ms) if ref else '-'):>6} "
+                        f"{ratio(cost.wall_ms, bare.wall_ms):>6}")
+                if args.instructions:
+                    count, processes = instructions(argv)
+                    ref_count = f"{instructions(ref_argv)[0]:.1f}" if ref_argv else "-"
+                    mark = "*" if processes > 1 else " "
+                    line += (f" {count:7.1f}{mark} {ref_count:>8} "
+                             f"{ratio(count, bare_instr):>6}")
+                line += f"  {'ok' if within else 'OVER'} (exit {sorted(cost.codes)})"
+                print(line, flush=True)
+    if args.instructions:
+        print("# * the check started other programs: their instructions are counted too")
     if missing:
         print(f"# not installed, not measured: {', '.join(missing)}")
+    if uncovered:
+        print(f"# installed but no bench case (add one): {', '.join(uncovered)}")
     print("\n# import time of the base layer (python -X importtime), costliest first")
     print(f"{'self us':>8} {'cumul us':>9}  module")
     for own, cumulative, module in import_breakdown():

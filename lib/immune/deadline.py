@@ -10,15 +10,16 @@ whole process group.
 
 from __future__ import annotations
 
-import contextlib
+# _signal is the C module under ``signal``: the same functions and constants,
+# without the enum classes ``signal`` builds at import (~1 ms per check run).
+import _signal
 import os
-import signal
 import time
-from collections.abc import Iterator, Sequence
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
+    from collections.abc import Sequence
 
 
 DEFAULT_TIMEOUT = 10.0
@@ -52,16 +53,14 @@ class Deadline:
         """The exception that reports this deadline as passed."""
         return CheckTimeout(self.seconds, self.stage_name)
 
-    @contextlib.contextmanager
-    def stage(self, name: str) -> Iterator[None]:
+    def stage(self, name: str) -> _Stage:
         """Name what the check is doing, for a timeout or error message.
 
-        When the block raises, the stage stays set, so the error is reported
-        with the stage it happened in.
+        Use as ``with deadline.stage("reading /proc/net/dev"):``. When the
+        block raises, the stage stays set, so the error is reported with the
+        stage it happened in.
         """
-        outer, self.stage_name = self.stage_name, name
-        yield
-        self.stage_name = outer
+        return _Stage(self, name)
 
     def arm(self) -> None:
         """Start the hard timer that interrupts the main thread at the deadline."""
@@ -69,12 +68,12 @@ class Deadline:
         def _expire(signum: int, frame: object) -> None:
             raise self.expired()
 
-        signal.signal(signal.SIGALRM, _expire)
-        signal.setitimer(signal.ITIMER_REAL, max(self._end - time.monotonic(), 0.001))
+        _signal.signal(_signal.SIGALRM, _expire)
+        _signal.setitimer(_signal.ITIMER_REAL, max(self._end - time.monotonic(), 0.001))
 
     def disarm(self) -> None:
         """Stop the hard timer."""
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _signal.setitimer(_signal.ITIMER_REAL, 0)
 
     def run(self, argv: Sequence[str], input: bytes | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -108,8 +107,29 @@ class Deadline:
         return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+class _Stage:
+    """The context manager :meth:`Deadline.stage` returns."""
+
+    __slots__ = ("deadline", "name", "outer")
+
+    def __init__(self, deadline: Deadline, name: str) -> None:
+        self.deadline = deadline
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.outer, self.deadline.stage_name = self.deadline.stage_name, self.name
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        if kind is None:
+            self.deadline.stage_name = self.outer
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(Exception):
+    try:
+        os.killpg(proc.pid, _signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
         proc.wait(0.5)
+    except Exception:  # best effort: the group is already killed
+        pass

@@ -15,13 +15,29 @@ from __future__ import annotations
 
 import sys
 import types
-from importlib.machinery import PathFinder
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+
+
+def _find_spec(name: str) -> ModuleSpec | None:
+    """The spec the import system would use (sys.meta_path), or ``None``.
+
+    Asked directly rather than through ``importlib``: its import costs ~0.3 ms.
+    """
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        spec = find_spec(name, None) if find_spec else None
+        if spec is not None:
+            return spec
+    return None
 
 
 def _register_package() -> None:
     if "nagiosplugin" in sys.modules:
         return
-    spec = PathFinder.find_spec("nagiosplugin")
+    spec = _find_spec("nagiosplugin")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("nagiosplugin is not installed")
     package = types.ModuleType("nagiosplugin")

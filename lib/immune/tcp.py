@@ -80,17 +80,16 @@ def resolve(host: str, port: int | None, family: int, deadline: Deadline) -> lis
     name is looked up in a helper thread that is abandoned at the deadline;
     an address literal is converted at once.
     """
+    # an ASCII name as bytes spares the idna codec import (~3 ms per run)
+    name = host.encode() if host.isascii() else host
     try:
-        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0,
+        return socket.getaddrinfo(name, port, family, socket.SOCK_STREAM, 0,
                                   socket.AI_NUMERICHOST)
     except socket.gaierror:
         pass  # a name, not an address
     import threading
 
     outcome: dict[str, object] = {}
-
-    # an ASCII name as bytes spares the idna codec import
-    name = host.encode() if host.isascii() else host
 
     def lookup() -> None:
         try:

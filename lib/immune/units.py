@@ -15,8 +15,8 @@ from immune.numbers import format_number
 
 MULTIPLES = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4,
              "P": 1024**5}
-_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([KMGTP]?)(?:I?B)?\s*$",
-                   re.IGNORECASE)
+# A pattern, compiled on first use: only runs that parse a size pay for it.
+_SIZE = r"(?i)^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([KMGTP]?)(?:I?B)?\s*$"
 
 
 class SizeError(ValueError):
@@ -25,7 +25,7 @@ class SizeError(ValueError):
 
 def parse_size(text: str, default_unit: str = "B") -> int:
     """Bytes in *text* (``50MB`` -> 52428800); a bare number is in *default_unit*."""
-    match = _SIZE.match(text or "")
+    match = re.match(_SIZE, text or "")
     if not match:
         raise SizeError(f"'{text}' is not a size (e.g. 512, 20KB, 50MB, 2GB)")
     number, prefix = float(match[1]), match[2].upper()
