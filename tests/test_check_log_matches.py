@@ -299,8 +299,8 @@ def test_a_huge_backlog_is_read_over_several_runs_within_the_timeout(tmp_path, s
     log = tmp_path / "big.log"
     block = "".join(f"{n:06d} {'PHP FATAL error' if n % 100 == 0 else 'fine'}\n"
                     for n in range(100000))
-    log.write_text(block * 30)  # 60 MB
-    expected = 30 * 1000
+    log.write_text(block * 75)  # 150 MB: more than a quiet machine reads in 0.5 s
+    expected = 75 * 1000
     slow = ["--regex", "-i", "-e", "fatal|segfault", "--from-start"]  # ~100 MB/s
     first = run_check("check_log_matches", "-F", str(log), *slow, "-t", "0.5")
     assert first.code == 0 and first.seconds < 1.5, first.stdout
