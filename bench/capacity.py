@@ -69,13 +69,13 @@ from immune.devservers.apache import apache_server
 from immune.devservers.mariadb import install_template, mariadb_server
 from immune.devservers.nagios import nagios_server
 from immune.devservers.process import which
+from immune.output import STATE_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
 BUSINESS = REPO / "examples" / "business"
 OURS = Path(sys.executable).parent
 C_PLUGINS = Path("/usr/lib/nagios/plugins")
 DATABASE = "shop"
-STATES = "OK WARNING CRITICAL UNKNOWN".split()
 KIND_OF = {"load": "host", "disk": "host", "procs": "host", "http": "network",
            "tcp": "network", "ratio": "sql", "lag": "sql"}
 RATIO_SQL = ("SELECT COALESCE(SUM(status = 'ok'), 0), COUNT(*) FROM orders "
@@ -310,7 +310,7 @@ def report(results: list[Result], interval: float, cores: int = 2) -> None:
             rows = r.per_check.get(name, [])
             exe = statistics.median(e for _, _, e in rows) if rows else 0
             row += f" {len(rows) * 60 / r.seconds:>10,.0f} {exe:>6.3f} s"
-            seen = Counter(STATES[s] if 0 <= s < 4 else str(s) for s, _, _ in rows)
+            seen = Counter(STATE_NAMES[s] if 0 <= s < 4 else str(s) for s, _, _ in rows)
             states.append(f"{r.suite}: " + ",".join(f"{k} {v}" for k, v in seen.items()))
         print(row + "  " + "; ".join(states))
     print("\none status line of each:")

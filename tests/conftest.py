@@ -41,12 +41,6 @@ def state_dir(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True, scope="session")
 def private_default_state(tmp_path_factory):
     """No test writes state to the system default (/var/lib/immune) by accident."""
-    import os
-
-    previous = os.environ.get("IMMUNE_STATE_DIR")
-    os.environ["IMMUNE_STATE_DIR"] = str(tmp_path_factory.mktemp("default-state"))
-    yield
-    if previous is None:
-        os.environ.pop("IMMUNE_STATE_DIR", None)
-    else:
-        os.environ["IMMUNE_STATE_DIR"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IMMUNE_STATE_DIR", str(tmp_path_factory.mktemp("default-state")))
+        yield

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from grammar import Output, parse_output
+from immune.devservers.process import which  # noqa: F401 - re-exported for the tests
 
 BIN = Path(sys.executable).parent
 
@@ -75,10 +75,10 @@ def c_plugin(name: str) -> str:
     return str(path)
 
 
-def which(program: str) -> str:
-    """The path of a required external program; missing = install bug, not a skip."""
-    path = shutil.which(program) or next(
-        (str(p) for d in ("/usr/sbin", "/sbin", "/usr/lib/nagios/plugins")
-         if (p := Path(d) / program).exists()), None)
-    assert path, f"{program} is not installed: tools/setup must install it"
-    return path
+def libfaketime() -> str:
+    """The libfaketime preload library (LD_PRELOAD) of this machine's architecture."""
+    import glob
+
+    found = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+    assert found, "libfaketime is not installed: tools/setup must install faketime"
+    return found[0]

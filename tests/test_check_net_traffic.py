@@ -13,9 +13,7 @@ import time
 from pathlib import Path
 
 from immune.state import StateStore
-from runner import run_check
-
-FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+from runner import libfaketime, run_check
 
 SEND_OVER_LOOPBACK = """
 import socket, sys, threading
@@ -178,7 +176,7 @@ def test_counters_that_went_down_mean_a_new_baseline(state_dir):
 
 def test_clock_going_back_means_a_new_baseline(state_dir):
     assert run_check("check_net_traffic", "-i", "lo").code == 0
-    earlier = {"LD_PRELOAD": FAKETIME, "FAKETIME": "-1h", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    earlier = {"LD_PRELOAD": libfaketime(), "FAKETIME": "-1h", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
     out = run_check("check_net_traffic", "-i", "lo", env=earlier).output
     assert out.state == "OK" and out.summary == "lo clock went back, new baseline"
     # A state file stamped in the future (a clock that jumped back since) does the same.

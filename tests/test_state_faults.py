@@ -51,9 +51,8 @@ import pytest
 from grammar import Output, parse_output
 from immune.plugin import Plugin
 from immune.state import MAX_STATE_BYTES
-from runner import Run, check_path, installed_checks, run_check, which
+from runner import Run, check_path, installed_checks, libfaketime, run_check, which
 
-FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 MATCH = "PHP Fatal error"
 
 
@@ -514,7 +513,7 @@ def test_clock_jumping_back_and_forth_between_runs(subject):
         lines = subject.write(6)
         time.sleep(0.01)
         env = {} if offset is None else {
-            "LD_PRELOAD": FAKETIME, "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+            "LD_PRELOAD": libfaketime(), "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
         out = subject.run(env=env)
         shift = {None: 0, "-1h": -3600, "+10d": 864000, "-20s": -20}[offset]
         assert out.state == "OK", out

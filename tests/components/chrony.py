@@ -10,7 +10,6 @@ libfaketime, so its clock, and every answer it gives, is 90 s ahead;
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -18,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from runner import which
+from runner import libfaketime, which
 
-from components.process import running, stop
+from components.process import free_port, running, stop
 
 CONFIG = """\
 port {port}
@@ -36,15 +35,7 @@ driftfile {root}/chrony.drift
 
 def free_udp_port() -> int:
     """A UDP port on 127.0.0.1 that nothing is bound to right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def libfaketime() -> str:
-    found = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
-    assert found, "libfaketime is not installed: tools/setup must install faketime"
-    return found[0]
+    return free_port(socket.SOCK_DGRAM)
 
 
 def answers(port: int) -> bool:

@@ -9,15 +9,12 @@ files)`` runs ``icinga2 daemon -C`` on a private configuration including
 
 from __future__ import annotations
 
-import grp
-import os
-import pwd
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from immune.devservers.nagios import Nagios, nagios_server, validate, write_main_config
-from immune.devservers.process import which
+from immune.devservers.process import current_user, which
 
 __all__ = ["Nagios", "nagios_server", "validate_icinga", "validate_nagios",
            "write_main_config"]
@@ -38,8 +35,7 @@ def validate_icinga(tmp: Path, files: Sequence[Path], extra: str = "") -> tuple[
     main = tmp / "icinga2.conf"
     includes = "\n".join(f'include "{f}"' for f in files)
     main.write_text(ICINGA_MAIN.format(includes=includes) + extra)
-    user = pwd.getpwuid(os.geteuid()).pw_name
-    group = grp.getgrgid(os.getegid()).gr_name
+    user, group = current_user()
     done = subprocess.run([which("icinga2"), "daemon", "-C", "-c", str(main),
                            f"-DCacheDir={tmp}", f"-DRunAsUser={user}", f"-DRunAsGroup={group}",
                            f"-DStateDir={tmp}", f"-DLogDir={tmp}", f"-DRunDir={tmp}",

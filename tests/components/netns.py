@@ -11,12 +11,11 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runner import Run, check_path, which
+from runner import Run, run_check, which
 
 _COUNTER = itertools.count()
 
@@ -41,14 +40,7 @@ class NetNamespace:
 
     def check(self, name: str, *args: str, env: dict[str, str] | None = None) -> Run:
         """Run an installed check inside the namespace, as Nagios would."""
-        start = time.monotonic()
-        proc = subprocess.run([self.ip_path, "netns", "exec", self.name, check_path(name),
-                               *args], capture_output=True, text=True, timeout=30,
-                              env={**os.environ, **(env or {})})
-        run = Run(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
-        assert run.code in (0, 1, 2, 3), run.stdout + run.stderr
-        assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
-        return run
+        return run_check(name, *args, env=env, wrapper=(self.ip_path, "netns", "exec", self.name))
 
     def read(self, path: str) -> str:
         """A file as seen from inside the namespace (``/sys`` is remounted there)."""

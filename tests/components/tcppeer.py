@@ -18,9 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from runner import which
-
-FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+from runner import libfaketime, which
 
 
 def make_certificate(directory: Path, subject: str = "/CN=chat.example", days: int = 30,
@@ -28,7 +26,9 @@ def make_certificate(directory: Path, subject: str = "/CN=chat.example", days: i
     """A self-signed certificate and key made by openssl (*made_at*: as if on that date)."""
     directory.mkdir(parents=True, exist_ok=True)
     cert, key = directory / "cert.pem", directory / "key.pem"
-    env = {**os.environ, "LD_PRELOAD": FAKETIME, "FAKETIME": f"@{made_at}"} if made_at else None
+    env = None
+    if made_at:
+        env = {**os.environ, "LD_PRELOAD": libfaketime(), "FAKETIME": f"@{made_at}"}
     subprocess.run([which("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
                     "-subj", subject, "-days", str(days), "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True, timeout=60, env=env)

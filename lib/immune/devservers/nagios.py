@@ -10,16 +10,14 @@ Notifications are off: a private instance never mails anyone.
 from __future__ import annotations
 
 import contextlib
-import grp
 import os
-import pwd
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from immune.devservers.process import running, which
+from immune.devservers.process import current_user, running, which
 from immune.nagiosconf.status import ServiceStatus, read_status
 
 MAIN_CONFIG = """\
@@ -74,11 +72,11 @@ def write_main_config(base: Path, cfg_dirs: Sequence[Path], resource: Path,
     for sub in ("tmp", "checkresults", "archives"):
         (base / sub).mkdir(parents=True, exist_ok=True)
     main = base / "nagios.cfg"
+    user, group = current_user()
     main.write_text(MAIN_CONFIG.format(
         base=base, resource=resource,
         cfg_dirs="\n".join(f"cfg_dir={d}" for d in cfg_dirs),
-        user=pwd.getpwuid(os.geteuid()).pw_name, group=grp.getgrgid(os.getegid()).gr_name)
-        + extra)
+        user=user, group=group) + extra)
     return main
 
 

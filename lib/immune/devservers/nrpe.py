@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from immune.devservers.process import free_port, port_open, running, which
+from immune.devservers.process import current_user, free_port, port_open, running, which
 
 RUN_AS_ROOT = "nagios"  # the user Debian's nagios-nrpe-server package creates
 CONFIG = """\
@@ -59,7 +59,7 @@ def run_as() -> tuple[str, str]:
     """User and group for the daemon: NRPE refuses root, so root runs it as ``nagios``."""
     if os.geteuid() == 0:
         return RUN_AS_ROOT, grp.getgrgid(pwd.getpwnam(RUN_AS_ROOT).pw_gid).gr_name
-    return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+    return current_user()
 
 
 @contextlib.contextmanager

@@ -33,11 +33,19 @@ def which(program: str) -> str:
     return path
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """A TCP (or, with ``SOCK_DGRAM``, UDP) port on 127.0.0.1 that nothing uses right now."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def current_user() -> tuple[str, str]:
+    """The effective user and group names of this process (daemons run as them)."""
+    import grp
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

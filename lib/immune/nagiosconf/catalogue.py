@@ -20,12 +20,11 @@ A new check is covered by adding its table: no code.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from immune.nagiosconf.errors import ConfigError
+from immune.nagiosconf.errors import ConfigError, read_toml
 from immune.ranges import RangeError, parse_range_list
 
 TYPE_CHECKING = False
@@ -143,10 +142,7 @@ class Catalogue:
 
 def load_catalogue(path: Path) -> Catalogue:
     """Read and validate ``checks.toml``."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(str(path), "file", str(err)) from None
+    data = read_toml(path)
     checks = {name: _spec(name, table, f"{path.name} [{name}]")
               for name, table in sorted(data.items())}
     return Catalogue(checks)

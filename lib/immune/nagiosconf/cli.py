@@ -61,10 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = build_plan(args.inventory, args.config_dir or default_config_dir())
         files = generated_files(plan)
         write_tree(args.out, files)
-    except ConfigError as err:
-        print(f"immune-config: {err}; nothing written", file=sys.stderr)
-        return 2
-    except OSError as err:
+    except (ConfigError, OSError) as err:
         print(f"immune-config: {err}; nothing written", file=sys.stderr)
         return 2
     hosts = len(plan.inventory.hosts)

@@ -33,12 +33,11 @@ Every mistake is a :class:`ConfigError` naming the host and the field.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from immune.nagiosconf.errors import ConfigError
+from immune.nagiosconf.errors import ConfigError, read_toml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -152,10 +151,7 @@ def _timeperiods(data: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 def load_inventory(path: Path, roles: set[str]) -> Inventory:
     """Read and validate an inventory file; *roles* are the names roles.toml defines."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(str(path), "file", str(err)) from None
+    data = read_toml(path)
     site = data.get("site", {})
     port = site.get("nrpe_port", 5666)
     hosts_data = data.get("hosts", [])

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from immune.nagiosconf.catalogue import Argument, Catalogue, CheckSpec
-from immune.nagiosconf.errors import ConfigError
+from immune.nagiosconf.errors import ConfigError, whole_from_1
 from immune.nagiosconf.expr import ExpressionError, render
 from immune.nagiosconf.inventory import Host, Inventory
 from immune.nagiosconf.roles import (
@@ -40,9 +40,6 @@ class Invocation:
 
     spec: CheckSpec
     values: tuple[tuple[Argument, str], ...]
-
-    def value(self, name: str) -> str | None:
-        return next((v for a, v in self.values if a.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -153,11 +150,7 @@ def _resolve(host: Host, spec: ServiceSpec, site: _Site, item: Any) -> Service:
         settings["max_check_attempts"] = spec.max_check_attempts
     for key in TEMPLATE_KEYS:
         if key in override:
-            value = override[key]
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(where, f"overrides.{key}",
-                                  f"needs a whole number from 1, not {value!r}")
-            settings[key] = value
+            settings[key] = whole_from_1(override[key], where, f"overrides.{key}")
     if spec.period not in inventory.timeperiods:
         raise ConfigError(where, "period", f"unknown timeperiod '{spec.period}'")
     groups = spec.contact_groups or ("admins",)

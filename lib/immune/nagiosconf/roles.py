@@ -24,13 +24,12 @@ The role ``all`` applies to every host.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from immune.nagiosconf.catalogue import Catalogue
-from immune.nagiosconf.errors import ConfigError
+from immune.nagiosconf.errors import ConfigError, read_toml, whole_from_1
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -94,10 +93,7 @@ def template(name: str, table: Mapping[str, Any], where: str,
     """A template from *table*, missing keys taken from *base*."""
     values = {}
     for key in TEMPLATE_KEYS:
-        value = table.get(key, getattr(base, key, None))
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(where, key, f"needs a whole number from 1, not {value!r}")
-        values[key] = value
+        values[key] = whole_from_1(table.get(key, getattr(base, key, None)), where, key)
     unknown = set(table) - set(TEMPLATE_KEYS)
     if unknown:
         raise ConfigError(where, sorted(unknown)[0], f"unknown key (allowed: {TEMPLATE_KEYS})")
@@ -133,10 +129,7 @@ def _service(table: Mapping[str, Any], where: str, catalogue: Catalogue,
 
 def load_roles(path: Path, catalogue: Catalogue) -> Roles:
     """Read and validate ``roles.toml`` against the catalogue."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(str(path), "file", str(err)) from None
+    data = read_toml(path)
     host = data.get("host_template", {})
     where = f"{path.name} [host_template]"
     host_check = catalogue.get(str(host.get("check")), where, "check")

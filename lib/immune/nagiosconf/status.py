@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
-HOST_STATE_NAMES = ("UP", "DOWN", "UNREACHABLE")
+from immune.output import STATE_NAMES
 
 
 @dataclass(frozen=True)
