@@ -4,7 +4,7 @@ import subprocess
 import time
 
 import pytest
-from runner import c_plugin, run_check
+from runner import c_plugin, run_check, which
 
 C_PLUGIN = c_plugin("check_file_age")   # the Monitoring Plugins' own, for the same verdicts
 STATES = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
@@ -104,6 +104,20 @@ def test_newest_with_nothing_matching(tmp_path):
     assert run_check("check_file_age", "--newest", pattern, "-i").code == 0
     gone = run_check("check_file_age", "--newest", str(tmp_path / "gone" / "*.bak")).output
     assert gone.state == "CRITICAL"
+
+
+def test_newest_in_an_unreadable_directory_is_unknown_not_missing(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.bak").write_text("x")
+    locked.chmod(0)
+    # root reads anything: drop the capabilities that allow it
+    wrapper = (which("setpriv"), "--inh-caps=-all",
+               "--bounding-set=-dac_override,-dac_read_search") if os.geteuid() == 0 else ()
+    for extra in ([], ["-i"]):
+        out = run_check("check_file_age", "--newest", str(locked / "*.bak"), *extra,
+                        wrapper=wrapper).output
+        assert out.state == "UNKNOWN" and "Permission denied" in out.summary, out
 
 
 def test_newest_looks_at_a_bounded_number_of_entries(tmp_path):
