@@ -49,3 +49,8 @@ def test_unique_labels_keep_distinct_names_and_mend_collisions_in_19_characters(
     out = parse_output("X OK - s | " + " ".join(str(Perfdata(lb, 1)) for lb in labels) + "\n")
     assert len(out.perfdata) == 4
     assert unique_labels(["/a", "/b"]) == ["/a", "/b"]
+
+
+def test_unique_labels_never_hold_an_equals_sign():
+    [label] = unique_labels(["/mnt/a=b"])
+    assert label == "/mnt/a_b" and str(Perfdata(label, 1)) == "/mnt/a_b=1"

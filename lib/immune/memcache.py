@@ -41,6 +41,7 @@ from immune.counters import (
     valid_tag,
 )
 from immune.deadline import CheckTimeout, Deadline
+from immune.domain import CheckError
 from immune.numbers import format_number
 
 MAX_WINDOW = 7 * 86400
@@ -115,8 +116,11 @@ class Reading(namedtuple("Reading", "series server buckets error")):
         return None if total is None else total * seconds / window.seconds
 
 
-class Misconfigured(ValueError):
-    """The app's pool marker contradicts the check: another pool, a TTL shorter than the window."""
+class Misconfigured(CheckError):
+    """The app's pool marker contradicts the check: another pool, a TTL shorter than the window.
+
+    A :class:`CheckError`: the check ends UNKNOWN with this one line.
+    """
 
 
 def read(servers: Sequence[str], series: Sequence[Series], window: Window,

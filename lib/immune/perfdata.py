@@ -51,12 +51,13 @@ def unique_labels(names: list[str], width: int = 19) -> list[str]:
     Graphing tools (RRD data sources) key on the first 19 characters, so
     ``/var/lib/docker/overlay2/3f.../merged`` and its siblings would collide.
     A name that collides keeps its tail instead (``.../3f1a2b/merged``),
-    else a numbered prefix; names that do not collide are unchanged.
+    else a numbered prefix; names that do not collide are unchanged but for
+    ``=`` (legal in a mount point, never in a label), written ``_``.
     """
     taken: set[str] = set()
     labels = []
     for index, name in enumerate(names):
-        label = name
+        name = label = name.replace("=", "_")
         if label[:width] in taken:
             label = "..." + name[-(width - 3):]
         if label[:width] in taken:
