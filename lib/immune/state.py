@@ -45,14 +45,18 @@ def default_state_dir() -> str:
     return os.path.join(base, "immune")
 
 
-def _file_name(key: str) -> str:
-    """A safe, readable file name for *key*; two checksums keep distinct keys apart.
+def checksum(data: bytes) -> str:
+    """16 hex digits: two zlib checksums of *data* (for names and fingerprints in state).
 
     zlib rather than hashlib: loading OpenSSL costs ~10 ms per check run.
     """
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def _file_name(key: str) -> str:
+    """A safe, readable file name for *key*; the checksum keeps distinct keys apart."""
     readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key).strip("._")[:60]
-    raw = key.encode("utf-8", "surrogateescape")  # a non-UTF-8 path in argv is a key too
-    return f"{readable}-{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
+    return f"{readable}-{checksum(key.encode('utf-8', 'surrogateescape'))}"  # non-UTF-8 paths too
 
 
 class StateStore:
