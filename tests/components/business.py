@@ -72,13 +72,7 @@ def shop_server(template: Path, tmp: Path, extra: tuple[str, ...] = ()) -> Itera
 
     seed = load_seed()
     with contextlib.ExitStack() as stack:
-        for attempt in range(3):   # free_port() races with other servers on a busy machine
-            try:
-                server = stack.enter_context(mariadb_server(template, tmp, extra))
-                break
-            except (AssertionError, RuntimeError):
-                if attempt == 2:
-                    raise
+        server = stack.enter_context(mariadb_server(template, tmp, extra))
         cnf = server.option_file(tmp / "shop.cnf", database="shop")
         conn = seed.connect(str(cnf))
         stack.callback(conn.close)

@@ -84,7 +84,25 @@ def install_template(base: Path) -> Path:
 @contextlib.contextmanager
 def mariadb_server(template: Path, tmp: Path, extra: tuple[str, ...] = ()) -> Iterator[MariaDB]:
     """Start a private server on a copy of *template* (*extra*: more mariadbd
-    options); root gets ROOT_PASSWORD."""
+    options); root gets ROOT_PASSWORD.
+
+    A start that fails is tried again on a new port, three times at most:
+    :func:`free_port` can race with another server starting on a busy machine.
+    """
+    for attempt in range(3):
+        with contextlib.ExitStack() as stack:
+            try:
+                server = _start(stack, template, tmp, extra)
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                continue
+            yield server
+            return
+
+
+def _start(stack: contextlib.ExitStack, template: Path, tmp: Path,
+           extra: tuple[str, ...]) -> MariaDB:
     port = free_port()
     base = tmp / f"mariadb-{port}"
     base.mkdir()
@@ -97,12 +115,10 @@ def mariadb_server(template: Path, tmp: Path, extra: tuple[str, ...] = ()) -> It
             "--innodb-log-file-size=8M", f"--pid-file={base}/pid", *extra]
     if os.geteuid() == 0:
         argv.insert(2, "--user=root")
-    with running(argv, lambda: port_open(port) and sock.exists(), f"mariadb on {port}",
-                 base / "err.log", timeout=60) as proc:
-        server = MariaDB(port, sock, datadir, proc)
-        done = subprocess.run(
-            [which("mariadb"), "--no-defaults", f"--socket={sock}", "-uroot"],
-            input=GRANT_ROOT, text=True, timeout=60, capture_output=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"cannot set up root on {port}: {done.stderr}")
-        yield server
+    proc = stack.enter_context(running(argv, lambda: port_open(port) and sock.exists(),
+                                       f"mariadb on {port}", base / "err.log", timeout=60))
+    done = subprocess.run([which("mariadb"), "--no-defaults", f"--socket={sock}", "-uroot"],
+                          input=GRANT_ROOT, text=True, timeout=60, capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"cannot set up root on {port}: {done.stderr}")
+    return MariaDB(port, sock, datadir, proc)
