@@ -69,3 +69,13 @@ def test_timeout_names_stage():
     p = Plugin("SLOW", "d", lambda parser: None, lambda a, d: Check(Slow()), prog="x")
     code, text = p.run(["-t", "0.2"])
     assert (code, text) == (3, "SLOW UNKNOWN - timeout after 0.2s while probing\n")
+
+
+def test_usage_error_found_while_building_is_the_same_one_line():
+    from immune.options import UsageError
+
+    def build(args, deadline):
+        raise UsageError("-x and -y exclude each other")
+
+    p = Plugin("TEST", "d", lambda parser: None, build, prog="check_test")
+    assert p.run([]) == (3, "TEST UNKNOWN - -x and -y exclude each other\n")

@@ -65,6 +65,8 @@ class Plugin:
                 deadline.disarm()
         except CheckTimeout as timeout:
             return UNKNOWN, render(self.name, UNKNOWN, str(timeout))
+        except UsageError as err:  # options that only clash once combined, found by build
+            return UNKNOWN, render(self.name, UNKNOWN, str(err))
         except BaseException as err:  # noqa: BLE001 - the contract: never a traceback
             detail = _traceback_lines() if args.verbose >= 3 else ()
             reason = str(err) or type(err).__name__
