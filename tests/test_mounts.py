@@ -1,12 +1,9 @@
-"""The mount table and statvfs with a time limit, against findmnt, df and a real hung mount."""
+"""The mount table and file-system sizes, against findmnt and df."""
 
-import json
-import os
 import subprocess
-import sys
 
-from components.mountns import private_mounts
-from immune.mounts import HUNG, Usage, mount_of, read_mounts, statvfs_within
+from immune.mounts import Usage, mount_of, read_mounts, usage_of
+from immune.parallel import answers_within
 from runner import which
 
 
@@ -34,33 +31,12 @@ def test_mount_of_a_path_is_the_longest_containing_mount_point(tmp_path):
 
 
 def test_usage_is_what_df_counts():
-    [answer] = statvfs_within(["/"], 5).values()
+    [answer] = answers_within(usage_of, ["/"], 5).values()
     out = subprocess.run([which("df"), "-P", "-B1", "/"], capture_output=True, text=True,
                          check=True).stdout.splitlines()[-1].split()
     used, avail = int(out[2]), int(out[3])
     assert isinstance(answer, Usage)
     assert abs(answer.used - used) < 256 * 2**20 and abs(answer.free - avail) < 256 * 2**20
     assert 0 <= answer.free_percent <= 100
-    assert isinstance(statvfs_within(["/no/such/dir"], 5)["/no/such/dir"], FileNotFoundError)
-
-
-def test_hung_mount_is_abandoned_and_escaped_names_are_read(mount_base):
-    hung, spaced = str(mount_base / "hung"), str(mount_base / "with space")
-    code = (
-        "import json, sys, time\n"
-        "from immune.mounts import read_mounts, statvfs_within\n"
-        "start = time.monotonic()\n"
-        f"answers = statvfs_within([{hung!r}, {spaced!r}], 0.3)\n"
-        "print(json.dumps({'seconds': time.monotonic() - start,\n"
-        "  'answers': {k: type(v).__name__ for k, v in answers.items()},\n"
-        "  'points': [m.mountpoint for m in read_mounts()]}))\n"
-    )
-    report = private_mounts([("hung", hung), ("tmpfs", spaced, "size=1m", None)],
-                            [sys.executable, "-c", code])
-    [run] = report["runs"]
-    assert run["code"] == 0, run
-    seen = json.loads(run["stdout"])
-    assert 0.3 <= seen["seconds"] < 0.6
-    assert seen["answers"] == {hung: type(HUNG).__name__, spaced: "Usage"}
-    assert spaced in seen["points"] and hung in seen["points"]
-    assert not os.path.ismount(spaced)  # it never existed outside the namespace
+    assert isinstance(answers_within(usage_of, ["/no/such/dir"], 5)["/no/such/dir"],
+                      FileNotFoundError)

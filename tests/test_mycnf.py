@@ -1,5 +1,5 @@
 import pytest
-from immune.mycnf import OptionFileError, read_client_options, read_groups
+from immune.mycnf import OptionFileError, client_options, read_client_options, read_groups
 
 
 def write(path, text, mode=0o600):
@@ -94,3 +94,16 @@ def test_tls_keys_and_flags(tmp_path):
     assert read_client_options(str(cnf)) == {"ssl": "1", "ssl-ca": "/etc/ca.pem"}
     assert read_client_options(str(cnf), "strict") == {"ssl": "0", "ssl-ca": "/etc/ca.pem",
                                                        "ssl-verify-server-cert": "1"}
+
+
+def test_several_groups_picked_from_one_read(tmp_path):
+    cnf = write(tmp_path / "my.cnf", "[client]\nuser=u\nport=3306\n[a]\nport=3307\n"
+                                     "[b]\ndatabase=b\nssl\n")
+    groups = read_groups(str(cnf))
+    for group in (None, "a", "b"):
+        assert client_options(groups, group, str(cnf)) == read_client_options(str(cnf), group)
+    assert client_options(groups, "a", str(cnf)) == {"user": "u", "port": "3307"}
+    with pytest.raises(OptionFileError, match=r"defaults file .*my.cnf has no \[c\] group"):
+        client_options(groups, "c", str(cnf))
+    with pytest.raises(OptionFileError, match=r"has no \[client\] group"):
+        client_options({"a": {}}, None, str(cnf))

@@ -8,8 +8,10 @@ import time
 import pytest
 from components.business import shop_server
 from components.mariadb import ROOT_PASSWORD
+from immune import mysql
 from immune.domain import CheckError
-from immune.mysql import as_number, scalar
+from immune.mycnf import read_groups
+from immune.mysql import Target, as_number, scalar, target, targets
 from runner import which
 
 SLOW = "SELECT SLEEP(5), 1"
@@ -202,3 +204,30 @@ def test_tls_for_one_shard_and_not_another(tls_shop, tmp_path):
         out = shop.run("check_shard_usage", "--defaults-file", str(cnf), "--query",
                        "SELECT 1, 2", "--shards", order).output
         assert out.state == "OK" and out.perfdata["secure"].value == 50, out
+
+
+def test_targets_read_the_option_file_once(tmp_path, monkeypatch):
+    cnf = tmp_path / "shards.cnf"
+    cnf.write_text("[client]\nuser=u\nhost=db\n[a]\nport=3307\n[b]\ndatabase=b\n")
+    cnf.chmod(0o600)
+    reads = []
+    monkeypatch.setattr(mysql, "read_groups",
+                        lambda path: reads.append(path) or read_groups(path))
+    found = targets(str(cnf), ["a", "b"])
+    assert reads == [str(cnf)]
+    assert found == [Target("a", {"user": "u", "host": "db", "port": "3307"}),
+                     Target("b", {"user": "u", "host": "db", "database": "b"})]
+    assert found == [target(str(cnf), "a"), target(str(cnf), "b")]
+    assert target(str(cnf)) == Target("client", {"user": "u", "host": "db"})
+
+
+def test_targets_fail_with_the_messages_of_one_target(tmp_path):
+    cnf = tmp_path / "shards.cnf"
+    cnf.write_text("[client]\nuser=u\n[a]\nport=33o7\n")
+    cnf.chmod(0o600)
+    with pytest.raises(CheckError, match=r"has no \[x\] group"):
+        targets(str(cnf), ["x", "a"])
+    with pytest.raises(CheckError, match="port '33o7' is not a number"):
+        targets(str(cnf), ["a", "x"])
+    with pytest.raises(CheckError, match="does not exist"):
+        targets(str(tmp_path / "none.cnf"), ["a"])

@@ -1,26 +1,18 @@
-"""The mount table and file-system sizes, safe against hung mounts.
+"""The mount table and file-system sizes.
 
 :func:`read_mounts` parses ``/proc/self/mountinfo`` (what ``df`` reads);
-:func:`statvfs_within` asks each mount for its sizes in a thread of its own
-(:func:`answers_within` does the same for any call that may touch a
-mount) and waits for the answers only until a time limit: a dead NFS server or a
-stuck FUSE daemon blocks ``statvfs(2)`` in the kernel, and a thread that
-never answers is abandoned (the process still exits: those waits are
-killable). Threads come from ``_thread``, which costs nothing to import.
+:func:`usage_of` asks one mount for its sizes. A dead NFS server or a stuck
+FUSE daemon blocks ``statvfs(2)`` in the kernel: ask through
+:func:`immune.parallel.answers_within`, which abandons a call that does not
+answer in time.
 """
 
 from __future__ import annotations
 
-import _thread
 import os
 import re
-import time
 from collections import namedtuple
-from collections.abc import Callable, Iterable
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from collections.abc import Iterable
 
 MOUNTINFO = "/proc/self/mountinfo"
 
@@ -119,46 +111,7 @@ def mount_of(path: str, mounts: Iterable[Mount]) -> Mount | None:
     return best
 
 
-#: What :func:`answers_within` gives for a call that did not return in time.
-HUNG = None
-
-
-def answers_within(function: Callable[[Any], Any], items: Iterable[Any],
-                   seconds: float) -> dict[Any, Any]:
-    """``function(item)`` for every item in parallel, waiting at most *seconds* in total.
-
-    Each item maps to what the call returned, the ``OSError`` it raised, or
-    :data:`HUNG` when it had not returned by then (its thread is left
-    blocked; the process can still exit).
-    """
-    answers: dict[Any, Any] = {}
-    waits = []
-    for item in dict.fromkeys(items):
-        answers[item] = HUNG
-        lock = _thread.allocate_lock()
-        lock.acquire()
-        _thread.start_new_thread(_call, (function, item, answers, lock))
-        waits.append(lock)
-    end = time.monotonic() + seconds
-    for lock in waits:
-        lock.acquire(timeout=max(end - time.monotonic(), 0))
-    return dict(answers)
-
-
-def _call(function: Callable[[Any], Any], item: Any, answers: dict, lock: Any) -> None:
-    try:
-        answers[item] = function(item)
-    except OSError as err:
-        answers[item] = err
-    finally:
-        lock.release()
-
-
 def usage_of(path: str) -> Usage:
     """The :class:`Usage` of the file system *path* is on (may block on a hung mount)."""
     return Usage.from_statvfs(os.statvfs(path))
 
-
-def statvfs_within(paths: Iterable[str], seconds: float) -> dict[str, Usage | OSError | None]:
-    """:func:`usage_of` every path in parallel, waiting at most *seconds* in total."""
-    return answers_within(usage_of, paths, seconds)

@@ -6,6 +6,8 @@ and ``!includedir``, with the option-file quirks: keys without values
 (``ssl``, ``skip-ssl``), ``-`` and ``_`` alike in keys, values in single or double
 quotes with backslash escapes, ``#`` comments at the end of unquoted values.
 A file that others could read or write is refused: it holds a password.
+:func:`read_groups` and :func:`client_options` split that in two, for a
+caller that needs several groups of one file but reads it once.
 """
 
 from __future__ import annotations
@@ -120,8 +122,22 @@ def read_client_options(path: str | None = None, group: str | None = None) -> di
     Only the keys present are returned. A named group that the file lacks
     is an error: a typo must not silently connect with other credentials.
     """
-    path = os.path.expanduser(path or DEFAULT_FILE)
-    groups = read_groups(path)
+    path = option_file(path)
+    return client_options(read_groups(path), group, path)
+
+
+def option_file(path: str | None = None) -> str:
+    """The option file to read: *path*, else :data:`DEFAULT_FILE`, ``~`` expanded."""
+    return os.path.expanduser(path or DEFAULT_FILE)
+
+
+def client_options(groups: dict[str, dict[str, str | None]], group: str | None,
+                   path: str) -> dict[str, str]:
+    """:func:`read_client_options` for *group* from the already read *groups* of *path*.
+
+    Read the file once with :func:`read_groups`, then pick as many groups as
+    needed; *path* only names the file in messages.
+    """
     if group and group not in groups:
         raise OptionFileError(f"defaults file {path} has no [{group}] group")
     if not group and "client" not in groups:

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import contextlib
 from collections import namedtuple
+from collections.abc import Iterable
 
 from immune.domain import CheckError
-from immune.mycnf import OptionFileError, read_client_options
+from immune.mycnf import OptionFileError, client_options, option_file, read_groups
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,13 +50,23 @@ class Target(namedtuple("Target", "name options")):
 
 def target(defaults_file: str | None, group: str | None = None) -> Target:
     """The database described by *group* (over ``[client]``) of the option file."""
+    return targets(defaults_file, [group])[0]
+
+
+def targets(defaults_file: str | None, groups: Iterable[str | None]) -> list[Target]:
+    """One :class:`Target` per group (each over ``[client]``), the option file read once."""
+    path = option_file(defaults_file)
+    found = []
     try:
-        options = read_client_options(defaults_file, group)
+        read = read_groups(path)
+        for group in groups:
+            options = client_options(read, group, path)
+            if "port" in options and not options["port"].isdigit():
+                raise CheckError(f"defaults file: port '{options['port'][:20]}' is not a number")
+            found.append(Target(group or "client", options))
     except OptionFileError as err:
         raise CheckError(str(err)) from None
-    if "port" in options and not options["port"].isdigit():
-        raise CheckError(f"defaults file: port '{options['port'][:20]}' is not a number")
-    return Target(group or "client", options)
+    return found
 
 
 def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) -> list[tuple]:
