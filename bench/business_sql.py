@@ -21,24 +21,28 @@ show what an unbounded query would cost on the same tables.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
-import os
 import secrets
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from immune.devservers.mariadb import MariaDB, install_template, mariadb_server
+from immune.devservers.process import MissingProgram
 
 REPO = Path(__file__).resolve().parent.parent
 BUSINESS = REPO / "examples" / "business"
 BIN = Path(sys.executable).parent
 CONTROL = ("SELECT COALESCE(SUM(status = 'ok'), 0), COUNT(*) FROM orders "
            "WHERE UNIX_TIMESTAMP(created_at) >= UNIX_TIMESTAMP(NOW()) - 900")
+#: Sized for bulk loading (the test servers' 16M pool would make the bench time the disk).
+BULK = ("--innodb-buffer-pool-size=512M", "--innodb-log-file-size=256M",
+        "--innodb-flush-log-at-trx-commit=0")
 
 
 def load_seed():
@@ -48,65 +52,28 @@ def load_seed():
     return module
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@contextlib.contextmanager
+def server_in(base: Path) -> Iterator[MariaDB]:
+    """A private mariadbd under *base* sized for bulk loading; stopped at the end."""
+    try:
+        template = install_template(base / "template")
+    except MissingProgram as err:
+        sys.exit(f"{err} (Debian package mariadb-server)")
+    with mariadb_server(template, base, extra=(*BULK, f"--tmpdir={base}/template/tmp")) \
+            as server:
+        yield server
 
 
-def program(name: str) -> str:
-    path = shutil.which(name) or next((str(Path(d) / name) for d in ("/usr/sbin", "/sbin")
-                                       if (Path(d) / name).exists()), None)
-    if not path:
-        sys.exit(f"{name} is not installed (Debian package mariadb-server)")
+def option_file(server: MariaDB) -> Path:
+    """A bench user over TCP, in a 0600 option file with groups [small] and [big]."""
+    password = secrets.token_hex(12)
+    server.sql(f"CREATE USER 'bench'@'127.0.0.1' IDENTIFIED BY '{password}';\n"
+               "GRANT ALL ON *.* TO 'bench'@'127.0.0.1';")
+    path = server.option_file(server.datadir.parent / "bench.cnf", user="bench",
+                              password=password)
+    with path.open("a") as cnf:
+        cnf.write("[small]\ndatabase=small\n[big]\ndatabase=big\n")
     return path
-
-
-class Server:
-    """A private mariadbd sized for bulk loading; stopped by its PID."""
-
-    def __init__(self, base: Path) -> None:
-        self.base, self.port, self.sock = base, free_port(), base / "sock"
-        root = ["--user=root"] if os.geteuid() == 0 else []
-        (base / "tmp").mkdir()
-        subprocess.run([program("mariadb-install-db"), "--no-defaults", f"--datadir={base}/data",
-                        "--auth-root-authentication-method=normal", "--skip-test-db", *root],
-                       check=True, capture_output=True, timeout=300)
-        argv = [program("mariadbd"), "--no-defaults", *root, f"--datadir={base}/data",
-                f"--socket={self.sock}", f"--port={self.port}", "--bind-address=127.0.0.1",
-                f"--log-error={base}/err.log", f"--pid-file={base}/pid", "--skip-name-resolve",
-                f"--tmpdir={base}/tmp",
-                "--innodb-buffer-pool-size=512M", "--innodb-log-file-size=256M",
-                "--innodb-flush-log-at-trx-commit=0"]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
-        end = time.monotonic() + 60
-        while not self.sock.exists() and time.monotonic() < end and self.proc.poll() is None:
-            time.sleep(0.05)
-        if not self.sock.exists():
-            self.stop()
-            sys.exit("mariadbd did not start: " + (base / "err.log").read_text()[-1000:])
-
-    def option_file(self, seed) -> Path:
-        """A bench user over TCP, in a 0600 option file."""
-        import pymysql
-
-        password = secrets.token_hex(12)
-        conn = pymysql.connect(unix_socket=str(self.sock), user="root", autocommit=True)
-        with conn.cursor() as cur:
-            cur.execute("CREATE USER 'bench'@'127.0.0.1' IDENTIFIED BY %s", (password,))
-            cur.execute("GRANT ALL ON *.* TO 'bench'@'127.0.0.1'")
-        conn.close()
-        path = self.base / "bench.cnf"
-        path.write_text(f"[client]\nuser=bench\npassword={password}\nhost=127.0.0.1\n"
-                        f"port={self.port}\n[small]\ndatabase=small\n[big]\ndatabase=big\n")
-        path.chmod(0o600)
-        return path
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
 
 
 def fill(seed, conn, database: str, rows: int) -> float:
@@ -147,11 +114,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="runs of each measurement")
     args = parser.parse_args()
     seed = load_seed()
-    base = Path(tempfile.mkdtemp(prefix="bench-business-"))
-    server = None
-    try:
-        server = Server(base)
-        cnf = server.option_file(seed)
+    with tempfile.TemporaryDirectory(prefix="bench-business-") as tmp, \
+            server_in(Path(tmp)) as server:
+        cnf = option_file(server)
         conns = {db: seed.connect(str(cnf), "client", "") for db in ("small", "big")}
         for db, rows in (("small", args.small), ("big", args.rows)):
             took = fill(seed, conns[db], db, rows)
@@ -181,10 +146,6 @@ def main() -> None:
         print(f"control: the orders query without its index range: small "
               f"{control['small'] * 1000:.1f} ms, big {control['big'] * 1000:.1f} ms "
               f"({control['big'] / control['small']:.0f}x)")
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

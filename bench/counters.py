@@ -19,80 +19,33 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
-from immune.counters import Counters
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def memcached():
-    binary = shutil.which("memcached") or "/usr/bin/memcached"
-    port = free_port()
-    argv = [binary, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64"]
-    argv += ["-u", "root"] if os.geteuid() == 0 else []
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        for _ in range(200):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port),
-                                                                        0.1):
-                break
-            time.sleep(0.01)
-        yield f"127.0.0.1:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
+from components.tcppeer import Peer  # noqa: E402
+from immune.counters import Counters  # noqa: E402
+from immune.devservers.memcached import memcached  # noqa: E402
+from immune.devservers.process import free_port  # noqa: E402
+from runner import timed  # noqa: E402
 
 
 @contextlib.contextmanager
 def black_hole():
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(128)
-    held, stop = [], threading.Event()
-
-    def accept():
-        server.settimeout(0.1)
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                held.append(server.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
+    """A server that accepts and never answers (as the tests' ``blackhole``)."""
+    released = threading.Event()
+    peer = Peer(lambda conn: released.wait())
     try:
-        yield f"127.0.0.1:{server.getsockname()[1]}"
+        yield f"127.0.0.1:{peer.port}"
     finally:
-        stop.set()
-        thread.join(1)
-        for conn in held:
-            conn.close()
-        server.close()
-
-
-def timed(call, times: int) -> list[float]:
-    spent = []
-    for _ in range(times):
-        start = time.perf_counter()
-        call()
-        spent.append(time.perf_counter() - start)
-    return spent
+        released.set()
+        peer.close()
 
 
 def describe(spent: list[float]) -> str:
@@ -108,16 +61,15 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20000)
     calls = parser.parse_args().calls
 
-    with memcached() as server:
+    with tempfile.TemporaryDirectory() as tmp, memcached(Path(tmp)) as live:
         from pymemcache.client.base import Client
 
-        host, port = server.rsplit(":", 1)
-        raw = Client((host, int(port)), no_delay=True)
+        raw = Client(("127.0.0.1", live.port), no_delay=True)
         raw.set("raw", "0")
         spent = timed(lambda: raw.incr("raw", 1), calls)
         print(f"raw pymemcache incr, live memcached: {calls / sum(spent):,.0f} ops/s "
               f"({describe(spent)})")
-        pool = Counters([server])
+        pool = Counters([live.address])
         pool.incr("bench.warm")
         spent = timed(lambda: pool.incr("bench.orders"), calls)
         print(f"counters.incr, live memcached:       {calls / sum(spent):,.0f} ops/s "
@@ -142,8 +94,8 @@ def main() -> None:
 
     check = Path(sys.executable).parent / "check_counter"
     if check.exists():
-        with memcached() as server, tempfile.TemporaryDirectory():
-            argv = [str(check), "--memcached", server, "-C", "orders", "--window", "900"]
+        with tempfile.TemporaryDirectory() as tmp, memcached(Path(tmp)) as live:
+            argv = [str(check), "--memcached", live.address, "-C", "orders", "--window", "900"]
             subprocess.run(argv, capture_output=True)
             spent = timed(lambda: subprocess.run(argv, capture_output=True), 20)
             print(f"check_counter run (15 buckets, live memcached): median "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -13,6 +15,16 @@ from grammar import Output, parse_output
 from immune.devservers.process import which  # noqa: F401 - re-exported for the tests
 
 BIN = Path(sys.executable).parent
+
+
+def timed(call: Callable[[], object], times: int) -> list[float]:
+    """Seconds each of *times* calls of *call* took (perf_counter)."""
+    spent = []
+    for _ in range(times):
+        start = time.perf_counter()
+        call()
+        spent.append(time.perf_counter() - start)
+    return spent
 
 
 def installed_checks() -> list[str]:

@@ -19,7 +19,7 @@ from components.process import free_port, port_open, running
 from immune import counters
 from immune.counters import CounterNameError, Counters, parse_servers
 from pymemcache.client.base import Client
-from runner import which
+from runner import timed, which
 
 
 def raw(server: str) -> Client:
@@ -165,15 +165,6 @@ def test_pool_places_every_bucket_of_a_counter_on_one_server(memcached_pool):
     assert set(holders.values()) == set(servers)  # spread over the whole pool
     # placement does not depend on the order the pool is listed in
     assert all(Counters(servers[::-1]).server_for(n) == s for n, s in holders.items())
-
-
-def timed(call, times: int) -> list[float]:
-    spent = []
-    for _ in range(times):
-        start = time.perf_counter()
-        call()
-        spent.append(time.perf_counter() - start)
-    return spent
 
 
 def assert_fast(spent: list[float]) -> None:

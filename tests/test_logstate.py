@@ -1,7 +1,7 @@
 import pytest
 from immune.deadline import Deadline
 from immune.domain import CheckError
-from immune.logstate import log_run
+from immune.logstate import LogSummary, log_run
 from immune.state import StateStore
 
 
@@ -42,3 +42,23 @@ def test_log_and_state_problems_are_check_errors(tmp_path):
     (tmp_path / "a.log").write_text("")
     with pytest.raises(CheckError, match="state dir"):
         lines_read(tmp_path / "a.log", tmp_path / "f" / "state")
+
+
+class Tail:
+    def __init__(self, notes=(), backlog=0):
+        self.notes, self.backlog = list(notes), backlog
+
+
+class Watched:
+    tail = None
+
+
+def test_log_summary_speaks_of_the_tail_and_nothing_before_it_read():
+    resource = Watched()
+    summary = LogSummary(resource)
+    assert summary.backlog() == "" and summary.verbose(None) == []
+    resource.tail = Tail(["log rotated"], backlog=2048)
+    assert summary.backlog() == " (2 KB left to read next run)"
+    assert summary.verbose(None) == ["log rotated"]
+    resource.tail = Tail()
+    assert summary.backlog() == ""

@@ -1,5 +1,5 @@
 import pytest
-from immune.numbers import format_number
+from immune.numbers import format_number, plural
 
 
 @pytest.mark.parametrize("value, text", [
@@ -13,3 +13,11 @@ def test_contract_numbers(value, text):
 
 def test_digits():
     assert format_number(5.98765, 2) == "5.99"
+
+
+def test_plural():
+    assert plural(1, "route") == "1 route"
+    assert [plural(n, "IP") for n in (0, 2)] == ["0 IPs", "2 IPs"]
+    assert plural(3, "mismatch") == "3 mismatches"
+    assert plural(2, "syntax problem") == "2 syntax problems"
+    assert plural(1, "busy worker") == "1 busy worker"

@@ -1,4 +1,5 @@
-from immune.rates import Rate, Sample, rate
+from immune.domain import Metric, Ok
+from immune.rates import BaselineContext, Rate, Sample, no_rate_reason, rate
 
 
 def test_rate_between_samples():
@@ -11,6 +12,29 @@ def test_no_rate_without_baseline_clock_jump_or_reset():
     assert rate(Sample(5, 100.0), Sample(9, 90.0)) is None  # clock went backwards
     assert rate(Sample(5, 100.0), Sample(9, 100.0)) is None  # clock stood still
     assert rate(Sample(50, 100.0), Sample(9, 160.0)) is None  # counter reset
+
+
+def test_no_rate_reason_names_each_case_in_the_callers_words():
+    now = Sample(9, 100.0)
+    assert no_rate_reason(None, now) == "first run"
+    assert no_rate_reason(Sample(5, 100.0), now) == "clock went backwards"
+    assert no_rate_reason(Sample(50, 40.0), now) == "counters reset"
+    assert no_rate_reason(Sample(5, 160.0), now, clock_back="clock went back") \
+        == "clock went back"
+    assert no_rate_reason(None, now, first_run="new") == "new"
+
+
+def test_baseline_context_is_ok_says_why_and_has_no_perfdata():
+    context = BaselineContext("baseline")
+    metric = Metric("baseline", "first run, baseline recorded", context="baseline")
+    result = context.evaluate(metric, None)
+    assert result.state == Ok and result.hint == "first run, baseline recorded"
+    assert context.performance(metric, None) is None
+
+
+def test_sample_now_reads_the_check_clock(monkeypatch):
+    monkeypatch.setenv("IMMUNE_NOW", "1234.5")
+    assert Sample.now(42) == Sample(42, 1234.5)
 
 
 def test_state_round_trip_and_corrupt_state():

@@ -5,6 +5,7 @@ position, hands the check a :class:`LogRun` to read blocks from, and saves
 the new position with the check's data only when the block ends without an
 error: a run killed half-way (timeout, ``kill -9``) leaves the old state,
 so the next run reads the same lines again and none is lost.
+:class:`LogSummary` says what every log check says about its run.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import time
 from collections.abc import Callable, Iterator
 
 from immune import clock
-from immune.domain import CheckError
+from immune.domain import CheckError, Summary
 from immune.logtail import LogError, LogTail, Position
 from immune.state import StateError, StateStore
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from immune.deadline import Deadline
+    from immune.domain import Resource, Results
 
 #: Part of the -t budget kept back for judging, saving and printing.
 RESERVE_FRACTION = 0.25
@@ -74,3 +76,33 @@ def log_run(path: str, key: str, state_dir: str | None, deadline: Deadline,
             store.save(key, run.data)
     except (LogError, StateError) as err:
         raise CheckError(str(err)) from None
+
+
+class LogSummary(Summary):
+    """What log checks share: the worst problem after the OK text, the tail's notes.
+
+    *resource* keeps the run's :class:`immune.logtail.LogTail` as ``tail``
+    (``None`` until it has read); a subclass writes :meth:`ok`.
+    """
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+
+    def backlog(self) -> str:
+        """`` (1.5 MB left to read next run)`` when the run stopped early, else ``""``."""
+        from immune.units import format_size
+
+        tail = self.resource.tail
+        if tail is None or not tail.backlog:
+            return ""
+        return f" ({format_size(tail.backlog)} left to read next run)"
+
+    def problem(self, results: Results) -> str:
+        worst = results.first_significant
+        if worst.metric is None:  # the log or the state could not be used
+            return str(worst)
+        return f"{self.ok(results)} ({worst.hint})"
+
+    def verbose(self, results: Results) -> list[str]:
+        tail = self.resource.tail
+        return list(tail.notes) if tail is not None else []

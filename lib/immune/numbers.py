@@ -1,4 +1,4 @@
-"""Numbers as the plugin contract wants them: ``[-0-9.]`` only, or ``U``."""
+"""Numbers as the plugin contract wants them: ``[-0-9.]`` only, or ``U``; counts in words."""
 
 from __future__ import annotations
 
@@ -28,3 +28,9 @@ def format_number(value: float | int | bool | None, digits: int = 6) -> str:
     if text in ("-0", ""):
         text = "0"
     return text
+
+
+def plural(count: int, word: str) -> str:
+    """``1 route``, ``2 routes``, ``0 mismatches``: *count* and *word*, plural unless 1."""
+    suffix = "es" if word.endswith(("s", "h")) else "s"
+    return f"{count} {word}{'' if count == 1 else suffix}"

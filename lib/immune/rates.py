@@ -4,14 +4,17 @@ A check that reports "per second since the last run" (log growth, network
 traffic, counters) stores a :class:`Sample` in the state store and divides
 the difference by the time between runs. :func:`rate` refuses to invent a
 figure when it cannot be sound: the clock went backwards or stood still,
-or the count went down (a counter reset or a rotated source).
+or the count went down (a counter reset or a rotated source). Then
+:func:`no_rate_reason` says why, and :class:`BaselineContext` reports it.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections import namedtuple
+
+from immune import clock
+from immune.domain import Context, Ok, Result
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,8 +28,8 @@ class Sample(namedtuple("Sample", "value at")):
 
     @classmethod
     def now(cls, value: float) -> Sample:
-        """A sample of *value* taken now."""
-        return cls(value, time.time())
+        """A sample of *value* taken now (:func:`immune.clock.now`)."""
+        return cls(value, clock.now())
 
     def to_state(self) -> dict[str, float]:
         """The sample as a JSON-ready dict for :class:`immune.state.StateStore`."""
@@ -74,3 +77,26 @@ def rate(previous: Sample | None, current: Sample) -> Rate | None:
     if not seconds > 0 or not delta >= 0:  # (NaN compares False)
         return None
     return Rate(delta, seconds)
+
+
+def no_rate_reason(previous: Sample | None, current: Sample, first_run: str = "first run",
+                   clock_back: str = "clock went backwards",
+                   reset: str = "counters reset") -> str:
+    """Why :func:`rate` found no rate between *previous* and *current*.
+
+    No previous sample is *first_run*, a clock that did not move forward is
+    *clock_back*, anything else a count that went down (*reset*). Only the
+    times are read, so a malformed previous count is judged by its time.
+    """
+    if previous is None:
+        return first_run
+    if not current.at - previous.at > 0:
+        return clock_back
+    return reset
+
+
+class BaselineContext(Context):
+    """No rate yet: OK, saying why (the metric's value), without performance data."""
+
+    def evaluate(self, metric: Any, resource: Any) -> Result:
+        return Result(Ok, str(metric.value), metric)
