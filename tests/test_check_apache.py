@@ -72,6 +72,11 @@ def test_idle_server_figures_match_mod_status(apache_web):
                            f"({independent['ConnsTotal']} connections)")
 
 
+def test_port_given_with_the_host(apache_web):
+    out = run_check("check_apache", "-H", f"127.0.0.1:{apache_web.port}").output
+    assert out.state == "OK" and out.perfdata["busy"].value >= 1
+
+
 def test_held_requests_are_busy_reading_workers(apache_web):
     with held_requests(apache_web, 6):
         out = check(apache_web)

@@ -6,7 +6,15 @@ import urllib.request
 import pytest
 from components.process import free_port
 from immune.deadline import CheckTimeout, Deadline
-from immune.http import HttpError, Target, fetch, fetch_following, redirect_target, split_host
+from immune.http import (
+    HttpError,
+    Target,
+    fetch,
+    fetch_following,
+    redirect_target,
+    split_host,
+    target_for,
+)
 
 
 def target(server, path="/", **kw):
@@ -101,6 +109,17 @@ def test_split_host():
     assert split_host("example.com") == ("example.com", None)
     assert split_host("[::1]:80") == ("::1", 80)
     assert split_host("::1") == ("::1", None)
+
+
+def test_target_for_options():
+    assert target_for("example.com") == Target("example.com", 80, "example.com", "/")
+    assert target_for("example.com", tls=True).port == 443
+    assert target_for("example.com:5000", path="status") == \
+        Target("example.com", 5000, "example.com:5000", "/status")
+    assert target_for("example.com:5000", 8080).port == 8080  # -p wins over -H host:port
+    assert target_for("[::1]:8443", tls=True, verify=True) == \
+        Target("::1", 8443, "[::1]:8443", "/", True, True)
+    assert target_for("www.example.com", address="10.0.0.1").address == "10.0.0.1"
 
 
 def test_redirect_target_resolves_relative_and_absolute_locations():

@@ -1,8 +1,13 @@
 """immune.httpwire: response parsing and chunked bodies (the socket half is exercised
 against a real Apache by tests/test_http.py)."""
 
+import contextlib
+import socket
+import threading
+
 import pytest
-from immune.httpwire import HttpError, ascii_host, ascii_path, dechunk, parse_head
+from immune.deadline import Deadline
+from immune.httpwire import HttpError, ascii_host, ascii_path, dechunk, parse_head, read_body
 
 
 def test_dechunk_whole_and_truncated():
@@ -26,3 +31,40 @@ def test_outgoing_text_is_ascii_without_control_characters():
     for bad in ("x\r\nEvil: 1", "a b", "tab\there"):
         with pytest.raises(HttpError):
             ascii_host(bad)
+
+
+def chunked(payload, size):
+    """*payload* framed as chunks of *size* bytes (the last one shorter), then the end."""
+    pieces = [payload[at:at + size] for at in range(0, len(payload), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def read_chunked(wire, record, max_body):
+    """read_body over a socket pair, the peer sending *wire* in *record*-byte writes and
+    keeping the connection open: only the last chunk can end the read."""
+    ours, peer = socket.socketpair()
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
+
+    def send():
+        with contextlib.suppress(OSError):  # a cut body: we stop reading and close
+            for at in range(0, len(wire), record):
+                peer.sendall(wire[at:at + record])
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        return read_body(ours, Deadline(10), b"", "GET", 200, parse_head(head, "p")[2],
+                         max_body)
+    finally:
+        ours.close()
+        sender.join()
+        peer.close()
+
+
+def test_large_chunked_body_in_small_records_is_decoded_whole():
+    payload = bytes(range(256)) * 6000  # 1.5 MB in 3000 chunks sent in 997-byte writes
+    wire = chunked(payload, 500)
+    assert dechunk(wire) == (payload, True)
+    assert read_chunked(wire, 997, 2 * 1024 * 1024) == (payload, False)
+    body, truncated = read_chunked(wire, 16 * 1024, 1000 * 1000)
+    assert (body, truncated) == (payload[:1000 * 1000], True)

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from immune.deadline import Deadline
 
 __all__ = ["HttpError", "Response", "Target", "fetch", "fetch_following", "redirect_target",
-           "split_host"]
+           "split_host", "target_for"]
 
 MAX_BODY = 2 * 1024 * 1024
 MAX_REDIRECTS = 15
@@ -119,6 +119,20 @@ def split_host(host: str) -> tuple[str, int | None]:
     else:
         name, port = host, ""
     return name, int(port) if port.isdigit() else None
+
+
+def target_for(host: str, port: int | None = None, path: str = "/", tls: bool = False,
+               address: str | None = None, verify: bool = False) -> Target:
+    """The target of a check's options, as check_http builds it.
+
+    *host* may carry a port (``example.com:5000``, used when *port* is not
+    given; else 443 with *tls*, 80 without); a *path* without its leading ``/``
+    gets one; *address* (default: the host's name) is where to connect.
+    """
+    name, host_port = split_host(host)
+    port = port or host_port or (443 if tls else 80)
+    path = path if path.startswith("/") else "/" + path
+    return Target(address or name, port, host, path, tls, verify)
 
 
 def fetch(target: Target, deadline: Deadline, method: str = "GET",

@@ -194,9 +194,12 @@ def read_body(sock: socket.socket, deadline: Deadline, data: bytes, method: str,
         want = min(length, max_body)
     else:  # read until the server closes, one byte beyond the bound to see truncation
         want = max_body + 1
+    data, pos = bytearray(data), 0  # pos: the size line of the first chunk not yet whole
     while len(data) < want:
-        if chunked and data.endswith(b"\r\n") and dechunk(data)[1]:
-            break
+        if chunked and data.endswith(b"\r\n"):
+            pos, last = _chunks_end(data, pos)
+            if last:
+                break
         chunk = _recv(sock, deadline)
         if not chunk:
             break
@@ -205,8 +208,8 @@ def read_body(sock: socket.socket, deadline: Deadline, data: bytes, method: str,
         body, complete = dechunk(data)
         return body[:max_body], len(body) > max_body or (not complete and len(data) >= want)
     if length is not None:
-        return data[:want], length > max_body
-    return data[:max_body], len(data) > max_body
+        return bytes(data[:want]), length > max_body
+    return bytes(data[:max_body]), len(data) > max_body
 
 
 def _content_length(value: str | None) -> int | None:
@@ -217,18 +220,30 @@ def _content_length(value: str | None) -> int | None:
 
 def dechunk(data: bytes) -> tuple[bytes, bool]:
     """Decode a chunked body: (the bytes of all whole chunks, whether the last came)."""
-    body, pos = [], 0
+    spans: list[tuple[int, int]] = []
+    last = _chunks_end(data, 0, spans)[1]
+    return b"".join(data[start:end] for start, end in spans), last
+
+
+def _chunks_end(data: bytes | bytearray, pos: int,
+                spans: list | None = None) -> tuple[int, bool]:
+    """(the size line of the first chunk not wholly in *data*, whether the last chunk
+    came), walking from the size line at *pos* without copying any chunk.
+
+    Each whole chunk's (start, end) in *data* is appended to *spans* when given.
+    """
     while True:
         end = data.find(b"\r\n", pos)
         if end < 0:
-            return b"".join(body), False
+            return pos, False
         try:
             size = int(data[pos:end].split(b";")[0].strip(), 16)
         except ValueError:
-            return b"".join(body), False
+            return pos, False
         if size == 0:
-            return b"".join(body), True
+            return pos, True
         if end + 2 + size > len(data):
-            return b"".join(body), False
-        body.append(data[end + 2:end + 2 + size])
+            return pos, False
+        if spans is not None:
+            spans.append((end + 2, end + 2 + size))
         pos = end + 2 + size + 2
