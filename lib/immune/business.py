@@ -13,7 +13,7 @@ import argparse
 
 from immune import mysql, queries
 from immune.context import ThresholdContext
-from immune.domain import CheckError, Critical, Ok, Result, Unknown, Warn
+from immune.domain import CheckError
 from immune.numbers import format_number
 from immune.schedule import add_scheduled_thresholds
 
@@ -60,13 +60,8 @@ def breach(limit: Any, value: float) -> str:
 class Judge(ThresholdContext):
     """A ThresholdContext whose hints read ``above 900`` rather than ``outside range 0:900``."""
 
-    def evaluate(self, metric: Any, resource: Any) -> Result:
-        if metric.value is None:
-            return Result(Unknown, "value undeterminable", metric)
-        for state, limit in ((Critical, self.critical), (Warn, self.warning)):
-            if not limit.match(metric.value):
-                return Result(state, breach(limit, metric.value), metric)
-        return Result(Ok, None, metric)
+    def hint(self, limit: Any, value: float) -> str:
+        return breach(limit, value)
 
 
 def format_duration(seconds: float) -> str:
