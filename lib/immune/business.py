@@ -1,10 +1,11 @@
-"""What the business-metric checks share: options, durations, the period tag.
+"""What the business-metric checks share: options, durations, plain-word hints.
 
 Every business check (``check_ratio``, ``check_lag``, ``check_shard_usage``,
 ``check_violations``) takes its query options from :mod:`immune.mysql`,
 schedule-aware thresholds from :mod:`immune.schedule` and a ``--label``
 naming what it counts; its summary ends with the period that applied
-(``[peak]``). Summaries and long output hold aggregates only, never a row.
+(``[peak]``, :meth:`immune.schedule.Period.tagged`). Summaries and long
+output hold aggregates only, never a row.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from immune.options import CheckParser
-    from immune.schedule import Period
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
@@ -76,11 +76,6 @@ def format_duration(seconds: float) -> str:
             whole %= size
     shown = [f"{n}{u}" for n, u in parts[:2] if n]
     return " ".join(shown)
-
-
-def tagged(text: str, period: Period) -> str:
-    """*text* followed by the period tag (``... [peak]``) when the check has a schedule."""
-    return f"{text} {period.tag}" if period.tag else text
 
 
 def fetch(args: Any, query: Any, deadline: Any) -> tuple[list[tuple], str]:
