@@ -134,9 +134,10 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
     """
     keys_of = {s: [bucket_key(series_key(s.kind, s.name, s.tag, prefix), m)
                    for m in window.minutes] for s in series}
+    placed = [(item, server_for(item.name, servers)) for item in series]
     wanted: dict[str, list[Series]] = {}
-    for item in series:
-        wanted.setdefault(server_for(item.name, servers), []).append(item)
+    for item, server in placed:
+        wanted.setdefault(server, []).append(item)
     values: dict[str, dict] = {}
     dead: dict[str, str] = {}
     marker_key, pool = prefix + POOL_KEY, pool_marker(servers, 0).split()[0]
@@ -154,8 +155,7 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
         if marker_key in values[server]:
             _check_marker(values[server][marker_key], server, pool, window)
     readings = []
-    for item in series:
-        server = server_for(item.name, servers)
+    for item, server in placed:
         if server in dead:
             readings.append(Reading(item, server, {},
                                     f"memcached {server} {dead[server]}"))
