@@ -29,3 +29,14 @@ def test_undeterminable_value_is_unknown_with_U_perfdata():
 def test_description_has_no_float_noise():
     assert judge(0.1 + 0.2, uom="s")[2] == "m is 0.3s"
     assert value_text(Metric("x", 1 / 3, "%")) == "0.33%"
+
+
+def test_hint_hook_words_the_breach():
+    class Said(ThresholdContext):
+        def hint(self, limit, value):
+            return f"{value} broke {limit.violation}"
+
+    ctx = Said("m", parse_range("10"), parse_range("20"))
+    assert ctx.evaluate(Metric("m", 15), None).hint == "15 broke outside range 0:10"
+    assert ctx.evaluate(Metric("m", 25), None).hint == "25 broke outside range 0:20"
+    assert ctx.evaluate(Metric("m", 5), None).hint is None

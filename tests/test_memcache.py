@@ -144,6 +144,32 @@ def test_single_hanging_server_ends_in_the_deadline(blackhole):
     assert "timeout" in list(dead.values())[0]
 
 
+def test_a_trickling_server_is_held_to_its_share(tcp_peer):
+    reply = b"VALUE immune:c:x:1 0 64\r\n" + b"1" * 64 + b"\r\nEND\r\n"
+
+    def trickle(conn):
+        peer.recv_some(conn)
+        for byte in reply:  # a byte every 50 ms: every single wait is short
+            if peer.stopping:
+                return
+            conn.sendall(bytes([byte]))
+            time.sleep(0.05)
+
+    peer = tcp_peer(trickle)
+    server = f"127.0.0.1:{peer.port}"
+    start = time.monotonic()
+    _, dead = read([server], [Series("x")], Window.last(300, at=NOW), Deadline(1))
+    assert time.monotonic() - start < 1
+    assert dead == {server: "timeout after 0.9s"}
+
+
+def test_a_server_named_by_host_name(memcached_server):
+    named = memcached_server.address.replace("127.0.0.1", "localhost")
+    assert Counters([named]).incr("orders", 5, at=NOW - 60)
+    [reading], dead = read([named], [Series("orders")], Window.last(300, at=NOW), Deadline(5))
+    assert dead == {} and reading.total == 5
+
+
 def test_corrupt_bucket_is_undeterminable_not_a_crash(memcached_server):
     pool = Counters([memcached_server.address])
     pool.incr("orders", 5, at=NOW - 60)

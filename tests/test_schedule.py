@@ -38,6 +38,14 @@ def test_no_schedule_is_plain_thresholds_without_a_tag():
     assert parse().thresholds.select().warning == NEVER
 
 
+def test_tagged_and_lines_only_with_a_schedule():
+    plain = parse("-w", "10").thresholds.select()
+    assert plain.tagged("x: 1") == "x: 1" and plain.lines() == []
+    peak = parse(*PEAK).thresholds.select(utc("2026-11-30 12:00"))
+    assert peak.tagged("x: 1") == "x: 1 [peak]"
+    assert peak.lines() == [peak.describe()]
+
+
 def test_defaults_fill_every_block():
     args = parse("--schedule", "Sat", "-w", "5", default_critical="0")
     assert args.thresholds.periods[0].critical == parse_range("0")

@@ -1,10 +1,11 @@
-"""What the business-metric checks share: options, durations, the period tag.
+"""What the business-metric checks share: options, durations, plain-word hints.
 
 Every business check (``check_ratio``, ``check_lag``, ``check_shard_usage``,
 ``check_violations``) takes its query options from :mod:`immune.mysql`,
 schedule-aware thresholds from :mod:`immune.schedule` and a ``--label``
 naming what it counts; its summary ends with the period that applied
-(``[peak]``). Summaries and long output hold aggregates only, never a row.
+(``[peak]``, :meth:`immune.schedule.Period.tagged`). Summaries and long
+output hold aggregates only, never a row.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 
 from immune import mysql, queries
 from immune.context import ThresholdContext
-from immune.domain import CheckError, Critical, Ok, Result, Unknown, Warn
+from immune.domain import CheckError
 from immune.numbers import format_number
 from immune.schedule import add_scheduled_thresholds
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from immune.options import CheckParser
-    from immune.schedule import Period
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
@@ -60,13 +60,8 @@ def breach(limit: Any, value: float) -> str:
 class Judge(ThresholdContext):
     """A ThresholdContext whose hints read ``above 900`` rather than ``outside range 0:900``."""
 
-    def evaluate(self, metric: Any, resource: Any) -> Result:
-        if metric.value is None:
-            return Result(Unknown, "value undeterminable", metric)
-        for state, limit in ((Critical, self.critical), (Warn, self.warning)):
-            if not limit.match(metric.value):
-                return Result(state, breach(limit, metric.value), metric)
-        return Result(Ok, None, metric)
+    def hint(self, limit: Any, value: float) -> str:
+        return breach(limit, value)
 
 
 def format_duration(seconds: float) -> str:
@@ -81,11 +76,6 @@ def format_duration(seconds: float) -> str:
             whole %= size
     shown = [f"{n}{u}" for n, u in parts[:2] if n]
     return " ".join(shown)
-
-
-def tagged(text: str, period: Period) -> str:
-    """*text* followed by the period tag (``... [peak]``) when the check has a schedule."""
-    return f"{text} {period.tag}" if period.tag else text
 
 
 def fetch(args: Any, query: Any, deadline: Any) -> tuple[list[tuple], str]:

@@ -36,11 +36,14 @@ class ThresholdContext(Context):
     def evaluate(self, metric: Metric, resource: Any) -> Result:
         if metric.value is None:
             return Result(Unknown, "value undeterminable", metric)
-        if not self.critical.match(metric.value):
-            return Result(Critical, self.critical.violation, metric)
-        if not self.warning.match(metric.value):
-            return Result(Warn, self.warning.violation, metric)
+        for state, limit in ((Critical, self.critical), (Warn, self.warning)):
+            if not limit.match(metric.value):
+                return Result(state, self.hint(limit, metric.value), metric)
         return Result(Ok, None, metric)
+
+    def hint(self, limit: Range, value: float) -> str:
+        """Why *value* breaks *limit*, for the result (default: the range's own words)."""
+        return limit.violation
 
     def performance(self, metric: Metric, resource: Any) -> Perfdata:
         return Perfdata(metric.name, metric.value, metric.uom or "", self.warning,

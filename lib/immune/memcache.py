@@ -44,6 +44,10 @@ from immune.deadline import CheckTimeout, Deadline
 from immune.domain import CheckError
 from immune.numbers import format_number
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import socket
+
 MAX_WINDOW = 7 * 86400
 MAX_VALUE = 1024 * 1024
 
@@ -134,9 +138,10 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
     """
     keys_of = {s: [bucket_key(series_key(s.kind, s.name, s.tag, prefix), m)
                    for m in window.minutes] for s in series}
+    placed = [(item, server_for(item.name, servers)) for item in series]
     wanted: dict[str, list[Series]] = {}
-    for item in series:
-        wanted.setdefault(server_for(item.name, servers), []).append(item)
+    for item, server in placed:
+        wanted.setdefault(server, []).append(item)
     values: dict[str, dict] = {}
     dead: dict[str, str] = {}
     marker_key, pool = prefix + POOL_KEY, pool_marker(servers, 0).split()[0]
@@ -154,8 +159,7 @@ def read(servers: Sequence[str], series: Sequence[Series], window: Window,
         if marker_key in values[server]:
             _check_marker(values[server][marker_key], server, pool, window)
     readings = []
-    for item in series:
-        server = server_for(item.name, servers)
+    for item, server in placed:
         if server in dead:
             readings.append(Reading(item, server, {},
                                     f"memcached {server} {dead[server]}"))
@@ -183,38 +187,98 @@ def _check_marker(raw: bytes, server: str, pool: str, window: Window) -> None:
                             f"at most")
 
 
+class _ShareSpent(CheckTimeout):
+    """One server's share of the time ran out (the check's own deadline has not)."""
+
+
+class _Share(Deadline):
+    """One server's budget: when spent, that server is dead, the check goes on."""
+
+    def expired(self) -> CheckTimeout:
+        return _ShareSpent(self.seconds, self.stage_name)
+
+
 def _get_many(server: str, keys: list[str], timeout: float) -> dict[str, bytes]:
     """One text-protocol ``get k1 k2 ...`` (pymemcache would cost 23 ms of imports).
 
-    The reply is bounded: at most one value per key asked, each at most 1 MB
-    (memcached's item limit); anything else is a failed server.
+    Resolving, connecting and the whole reply fit in *timeout* seconds (a
+    server that trickles its answer is cut off too), else ``TimeoutError``;
+    a refusal is ``ConnectionRefusedError``, any other failure a
+    ``ConnectionError`` saying what happened. Only the check's own
+    :class:`CheckTimeout` (its hard timer) passes through. The reply is
+    bounded: at most one value per key asked, each at most 1 MB (memcached's
+    item limit); anything else is a failed server.
     """
     import socket
 
-    with socket.create_connection(split_server(server), timeout) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.sendall(f"get {' '.join(keys)}\r\n".encode("ascii"))
-        reply = sock.makefile("rb")
-        found: dict[str, bytes] = {}
-        asked = frozenset(keys)
-        for _ in range(len(keys) + 1):
-            line = reply.readline(512)
-            if line == b"END\r\n":
-                return found
-            head = line.split()
-            if len(head) < 4 or head[0] != b"VALUE" or not head[3].isdigit() \
-                    or int(head[3]) > MAX_VALUE or not line.endswith(b"\r\n"):
-                raise ConnectionError("closed the connection" if not line
-                                      else "sent a reply that is not memcached's")
-            size = int(head[3])
-            data = reply.read(size + 2)
-            if len(data) != size + 2:
-                raise ConnectionError("closed the connection mid-reply")
-            key = head[1].decode("ascii", "replace")
-            if key not in asked:
-                raise ConnectionError("sent a value for a key not asked for")
-            found[key] = data[:size]
-        raise ConnectionError("sent more values than keys asked for")
+    from immune import tcp
+
+    budget = _Share(timeout)
+    try:
+        with tcp.connect(*split_server(server), budget) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(budget.remaining())
+            sock.sendall(f"get {' '.join(keys)}\r\n".encode("ascii"))
+            return _reply(_Reader(sock, budget), frozenset(keys))
+    except _ShareSpent:
+        raise TimeoutError(f"timeout after {timeout:.2g}s") from None
+    except tcp.ConnectError as err:
+        if err.refused:
+            raise ConnectionRefusedError(str(err)) from None
+        raise ConnectionError(f"unreachable: {err}") from None
+
+
+class _Reader:
+    """Lines and blocks from *sock*, every wait within what is left of *budget*."""
+
+    def __init__(self, sock: socket.socket, budget: Deadline) -> None:
+        self.sock, self.budget, self.buffer = sock, budget, bytearray()
+
+    def _more(self) -> bool:
+        self.sock.settimeout(self.budget.remaining())
+        chunk = self.sock.recv(65536)
+        self.buffer += chunk
+        return bool(chunk)
+
+    def _take(self, size: int) -> bytes:
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
+
+    def readline(self, limit: int) -> bytes:
+        """Up to and including the next newline, at most *limit* bytes ('' at EOF)."""
+        while (end := self.buffer.find(b"\n", 0, limit)) < 0:
+            if len(self.buffer) >= limit or not self._more():
+                return self._take(limit)
+        return self._take(end + 1)
+
+    def read(self, size: int) -> bytes:
+        """*size* bytes, fewer only at EOF."""
+        while len(self.buffer) < size and self._more():
+            pass
+        return self._take(size)
+
+
+def _reply(reply: _Reader, asked: frozenset[str]) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for _ in range(len(asked) + 1):
+        line = reply.readline(512)
+        if line == b"END\r\n":
+            return found
+        head = line.split()
+        if len(head) < 4 or head[0] != b"VALUE" or not head[3].isdigit() \
+                or int(head[3]) > MAX_VALUE or not line.endswith(b"\r\n"):
+            raise ConnectionError("closed the connection" if not line
+                                  else "sent a reply that is not memcached's")
+        size = int(head[3])
+        data = reply.read(size + 2)
+        if len(data) != size + 2:
+            raise ConnectionError("closed the connection mid-reply")
+        key = head[1].decode("ascii", "replace")
+        if key not in asked:
+            raise ConnectionError("sent a value for a key not asked for")
+        found[key] = data[:size]
+    raise ConnectionError("sent more values than keys asked for")
 
 
 def _number(raw: bytes, kind: str) -> float:

@@ -80,6 +80,14 @@ class Period(namedtuple("Period", "name when clauses warning critical")):
         """``[peak]`` for the status line, '' when the check has no schedule."""
         return f"[{self.name}]" if self.name else ""
 
+    def tagged(self, text: str) -> str:
+        """*text* followed by the tag (``... [peak]``) when the check has a schedule."""
+        return f"{text} {self.tag}" if self.tag else text
+
+    def lines(self) -> list[str]:
+        """The long output's period line (:meth:`describe`), none without a schedule."""
+        return [self.describe()] if self.tag else []
+
     def describe(self) -> str:
         """One line for the long output: which period and which thresholds."""
         where = f"period {self.name}" + (f" ({self.when})" if self.when not in ("", self.name)
