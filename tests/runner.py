@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 
 from grammar import Output, parse_output
 from immune.devservers.process import which  # noqa: F401 - re-exported for the tests
@@ -34,6 +36,11 @@ def installed_checks() -> list[str]:
                     and Path(f).parent.name == "bin"})
     assert names, "no installed checks found: is immune installed in this venv?"
     return names
+
+
+def check_module(name: str) -> ModuleType:
+    """The installed module of check *name*, for running its ``PLUGIN`` in this process."""
+    return importlib.import_module(f"immune.checks.{name}")
 
 
 def check_path(name: str) -> str:

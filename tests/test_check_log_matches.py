@@ -1,13 +1,11 @@
 import os
-import runpy
 import subprocess
 import time
 
 import pytest
 from components.logs import MATCH, MATCH_EVERY
 from grammar import parse_output
-from immune.plugin import Plugin
-from runner import check_path, run_check, which
+from runner import check_module, check_path, run_check, which
 
 T0 = 1_800_000_000  # a fixed "now" (IMMUNE_NOW) so window arithmetic is exact
 
@@ -25,9 +23,8 @@ def append(log, *lines):
 
 
 def in_process(name, *argv):
-    """Run the installed check script *name* in this process: output parsed."""
-    script = runpy.run_path(check_path(name), run_name="in_process")
-    plugin = Plugin(name.upper(), script["__doc__"], script["options"], script["build"], name)
+    """Run the installed check *name* in this process: output parsed."""
+    plugin = check_module(name).PLUGIN
 
     def run():
         code, text = plugin.run(argv)

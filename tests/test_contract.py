@@ -30,13 +30,13 @@ def help_text(name: str) -> str:
 
 
 def test_every_check_in_the_source_tree_is_installed():
-    in_tree = sorted(p.name for p in (REPO / "checks").glob("check_*"))
+    in_tree = sorted(p.stem for p in (REPO / "checks").glob("check_*.py"))
     assert in_tree == CHECKS
 
 
 @pytest.mark.parametrize("name", CHECKS)
 def test_script_is_executable_with_plain_python_shebang(name):
-    script = REPO / "checks" / name
+    script = REPO / "checks" / f"{name}.py"
     assert os.access(script, os.X_OK)
     assert script.read_text().splitlines()[0] == "#!/usr/bin/env python3"
 

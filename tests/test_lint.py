@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def python_sources():
     yield from (REPO / "lib").rglob("*.py")
-    yield from (REPO / "checks").glob("check_*")
+    yield from (REPO / "checks").glob("*.py")
     yield from (REPO / "tools").iterdir()
     yield from (REPO / "bench").rglob("*.py")
 

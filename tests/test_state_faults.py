@@ -35,7 +35,6 @@ import json
 import os
 import random
 import re
-import runpy
 import shutil
 import signal
 import socket
@@ -49,9 +48,8 @@ from pathlib import Path
 
 import pytest
 from grammar import Output, parse_output
-from immune.plugin import Plugin
 from immune.state import MAX_STATE_BYTES
-from runner import Run, check_path, installed_checks, libfaketime, run_check, which
+from runner import Run, check_module, check_path, installed_checks, libfaketime, run_check, which
 
 MATCH = "PHP Fatal error"
 
@@ -336,10 +334,8 @@ def _planted(document: dict, path: tuple, value: object) -> dict:
 
 
 def test_wrong_values_anywhere_in_the_state_never_break_a_run(subject):
-    # In-process runs (the installed script, run by its own Plugin): hundreds in a second.
-    script = runpy.run_path(check_path(subject.name), run_name="state_faults")
-    plugin = Plugin(subject.name[6:].upper(), script["__doc__"], script["options"],
-                    script["build"], subject.name)
+    # In-process runs (the installed check module's own PLUGIN): hundreds in a second.
+    plugin = check_module(subject.name).PLUGIN
     argv = [os.fsdecode(a) for a in subject.argv("-vv")]
     subject.run()
     subject.write(3)

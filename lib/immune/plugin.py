@@ -5,11 +5,12 @@ check prints one status line and exits 0-3: bad options and ``--help`` exit
 UNKNOWN, a timeout names the stage that was running, any exception becomes a
 one-line UNKNOWN (its traceback follows only with ``-vvv``).
 
-A check script provides three things::
+A check module (``checks/check_<what>.py``, installed as ``immune.checks``)
+provides three things, and its command runs ``PLUGIN.main()``::
 
     def options(parser: CheckParser) -> None      # its own options
     def build(args, deadline) -> immune.check.Check  # Resources, Contexts, Summary
-    Plugin("LOAD", __doc__, options, build).main()
+    PLUGIN = Plugin("LOAD", __doc__, options, build)
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ UNKNOWN = 3
 
 
 class Plugin:
-    """One check command: its status-line NAME, help text, options and builder."""
+    """One check command: its status-line NAME, help text, options and builder.
+
+    *prog*, the name in usage and version text, defaults to the name the
+    command was run by, read when the parser is built.
+    """
 
     def __init__(self, name: str, description: str,
                  options: Callable[[CheckParser], None],
@@ -40,11 +45,12 @@ class Plugin:
         self.description = description
         self.options = options
         self.build = build
-        self.prog = prog or sys.argv[0].rsplit("/", 1)[-1]
+        self.prog = prog
 
     def parser(self) -> CheckParser:
         """The check's complete argument parser."""
-        parser = CheckParser(self.prog, self.description)
+        prog = self.prog or sys.argv[0].rsplit("/", 1)[-1]
+        parser = CheckParser(prog, self.description)
         self.options(parser)
         return parser
 

@@ -218,5 +218,7 @@ def build(args, deadline):
     return Check(Mounts(args, deadline), FreeSpace(args.units), DiskSummary(args.errors_only))
 
 
+PLUGIN = Plugin("DISK", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("DISK", __doc__, options, build).main()
+    PLUGIN.main()

@@ -145,5 +145,7 @@ def build(args, deadline):
                  CounterSummary(period))
 
 
+PLUGIN = Plugin("COUNTER", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("COUNTER", __doc__, options, build).main()
+    PLUGIN.main()

@@ -79,5 +79,7 @@ def build(args, deadline):
     )
 
 
+PLUGIN = Plugin("DNS_CONFIG", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("DNS_CONFIG", __doc__, options, build).main()
+    PLUGIN.main()

@@ -39,6 +39,7 @@ from immune.http import (
     target_for,
 )
 from immune.options import UsageError, non_negative_int
+from immune.plugin import Plugin
 from immune.ranges import INF, NEVER, Range
 
 # How a failed request is judged, as the C plugin does (a timeout never gets here:
@@ -355,7 +356,7 @@ def build(args, deadline):
         PageSummary(expect))
 
 
-if __name__ == "__main__":
-    from immune.plugin import Plugin
+PLUGIN = Plugin("HTTP", __doc__, options, build)
 
-    Plugin("HTTP", __doc__, options, build).main()
+if __name__ == "__main__":
+    PLUGIN.main()

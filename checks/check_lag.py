@@ -15,6 +15,7 @@ from immune.check import Check
 from immune.context import ThresholdContext
 from immune.domain import Critical, Metric, Ok, Resource, Result, Summary, Unknown, Warn
 from immune.numbers import format_number
+from immune.plugin import Plugin
 
 STATES = {"ok": Ok, "warning": Warn, "critical": Critical, "unknown": Unknown}
 METRIC_KEYS = ("label", "if-none")
@@ -102,7 +103,7 @@ def _state(text):
     return text.strip().lower()
 
 
-if __name__ == "__main__":
-    from immune.plugin import Plugin
+PLUGIN = Plugin("LAG", __doc__, options, build)
 
-    Plugin("LAG", __doc__, options, build).main()
+if __name__ == "__main__":
+    PLUGIN.main()

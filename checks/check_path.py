@@ -219,5 +219,7 @@ def build(args, deadline):
     return Check(PathFacts(args), FactContext(), PathSummary(args.path))
 
 
+PLUGIN = Plugin("PATH", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("PATH", __doc__, options, build).main()
+    PLUGIN.main()

@@ -14,6 +14,7 @@ from immune.context import ThresholdContext, value_text
 from immune.domain import CheckError, Metric, Resource, Summary
 from immune.http import fetch, target_for
 from immune.numbers import plural
+from immune.plugin import Plugin
 
 # Scoreboard characters of mod_status, in its own order, and our perfdata labels.
 SCOREBOARD = {"_": "waiting", "S": "starting", "R": "reading", "W": "sending",
@@ -122,7 +123,7 @@ def build(args, deadline):
     return Check(ApacheStatus(target, deadline, judged), *contexts, ApacheSummary())
 
 
-if __name__ == "__main__":
-    from immune.plugin import Plugin
+PLUGIN = Plugin("APACHE", __doc__, options, build)
 
-    Plugin("APACHE", __doc__, options, build).main()
+if __name__ == "__main__":
+    PLUGIN.main()

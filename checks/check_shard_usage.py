@@ -15,6 +15,7 @@ from immune.context import ThresholdContext
 from immune.domain import CheckError, Metric, Ok, Resource, Result, Summary, Unknown
 from immune.numbers import format_number
 from immune.parallel import HUNG, answers_within
+from immune.plugin import Plugin
 
 METRIC_KEYS = ("label",)
 
@@ -135,7 +136,7 @@ def build(args, deadline):
                  ShardSummary(period, label))
 
 
-if __name__ == "__main__":
-    from immune.plugin import Plugin
+PLUGIN = Plugin("SHARD_USAGE", __doc__, options, build)
 
-    Plugin("SHARD_USAGE", __doc__, options, build).main()
+if __name__ == "__main__":
+    PLUGIN.main()

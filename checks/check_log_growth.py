@@ -77,5 +77,7 @@ def build(args, deadline):
                  BaselineContext("baseline"), GrowthSummary(resource))
 
 
+PLUGIN = Plugin("LOG_GROWTH", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("LOG_GROWTH", __doc__, options, build).main()
+    PLUGIN.main()

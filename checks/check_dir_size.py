@@ -165,5 +165,7 @@ def build(args, deadline):
     )
 
 
+PLUGIN = Plugin("DIR_SIZE", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("DIR_SIZE", __doc__, options, build).main()
+    PLUGIN.main()

@@ -179,5 +179,7 @@ def build(args, deadline):
                  ProcsSummary(selection))
 
 
+PLUGIN = Plugin("PROCS", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("PROCS", __doc__, options, build).main()
+    PLUGIN.main()

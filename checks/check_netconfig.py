@@ -191,5 +191,7 @@ def build(args, deadline):
                  NetconfigSummary(args.interfaces))
 
 
+PLUGIN = Plugin("NETCONFIG", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("NETCONFIG", __doc__, options, build).main()
+    PLUGIN.main()

@@ -147,5 +147,7 @@ def build(args, deadline):
         OffsetSummary())
 
 
+PLUGIN = Plugin("NTP", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("NTP", __doc__, options, build).main()
+    PLUGIN.main()

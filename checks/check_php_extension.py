@@ -101,5 +101,7 @@ def build(args, deadline):
     )
 
 
+PLUGIN = Plugin("PHP_EXTENSION", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("PHP_EXTENSION", __doc__, options, build).main()
+    PLUGIN.main()

@@ -180,5 +180,7 @@ def build(args, deadline):
     )
 
 
+PLUGIN = Plugin("FILE_AGE", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("FILE_AGE", __doc__, options, build).main()
+    PLUGIN.main()

@@ -288,5 +288,7 @@ def build(args, deadline):
                  BaselineContext("baseline"), TrafficSummary())
 
 
+PLUGIN = Plugin("NET_TRAFFIC", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("NET_TRAFFIC", __doc__, options, build).main()
+    PLUGIN.main()

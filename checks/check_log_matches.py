@@ -157,5 +157,7 @@ def build(args, deadline):
                  MatchesSummary(resource, args.label, args.window))
 
 
+PLUGIN = Plugin("LOG_MATCHES", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("LOG_MATCHES", __doc__, options, build).main()
+    PLUGIN.main()

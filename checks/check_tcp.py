@@ -277,5 +277,7 @@ def build(args, deadline):
                  TcpSummary(args))
 
 
+PLUGIN = Plugin("TCP", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("TCP", __doc__, options, build).main()
+    PLUGIN.main()

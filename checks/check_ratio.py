@@ -19,6 +19,7 @@ from immune.context import ThresholdContext
 from immune.domain import CheckError, Metric, Ok, Resource, Result, Summary
 from immune.numbers import format_number
 from immune.options import non_negative_int
+from immune.plugin import Plugin
 
 METRIC_KEYS = ("min-volume", "label", "group-by")
 
@@ -234,7 +235,7 @@ def build(args, deadline):
                  RatioSummary(pairs, period))
 
 
-if __name__ == "__main__":
-    from immune.plugin import Plugin
+PLUGIN = Plugin("RATIO", __doc__, options, build)
 
-    Plugin("RATIO", __doc__, options, build).main()
+if __name__ == "__main__":
+    PLUGIN.main()

@@ -11,6 +11,7 @@ violation is a WARNING (-w 0); thresholds may follow the time of week.
 from immune import business, mysql, queries
 from immune.check import Check
 from immune.domain import CheckError, Metric, Ok, Resource, Summary
+from immune.plugin import Plugin
 
 METRIC_KEYS = ("label",)
 
@@ -69,7 +70,7 @@ def build(args, deadline):
                  ViolationSummary(period, violations))
 
 
-if __name__ == "__main__":
-    from immune.plugin import Plugin
+PLUGIN = Plugin("VIOLATIONS", __doc__, options, build)
 
-    Plugin("VIOLATIONS", __doc__, options, build).main()
+if __name__ == "__main__":
+    PLUGIN.main()

@@ -60,5 +60,7 @@ def build(args, deadline):
     return Check(Load(args.percpu), *contexts, LoadSummary(args.percpu))
 
 
+PLUGIN = Plugin("LOAD", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("LOAD", __doc__, options, build).main()
+    PLUGIN.main()

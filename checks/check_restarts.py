@@ -91,5 +91,7 @@ def build(args, deadline):
                  RestartsSummary(restarts))
 
 
+PLUGIN = Plugin("RESTARTS", __doc__, options, build)
+
 if __name__ == "__main__":
-    Plugin("RESTARTS", __doc__, options, build).main()
+    PLUGIN.main()
