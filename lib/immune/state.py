@@ -59,6 +59,19 @@ def _file_name(key: str) -> str:
     return f"{readable}-{checksum(key.encode('utf-8', 'surrogateescape'))}"  # non-UTF-8 paths too
 
 
+class Draft:
+    """The document of one key while :meth:`StateStore.updating` holds its lock.
+
+    Change :attr:`data` in place or assign a new dict: what it holds when the
+    block ends is what is saved.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+
 class StateStore:
     """JSON documents by key in one directory, atomic and locked."""
 
@@ -125,6 +138,19 @@ class StateStore:
             yield
         finally:
             os.close(fd)
+
+    @contextlib.contextmanager
+    def updating(self, key: str, timeout: float) -> Iterator[Draft]:
+        """Lock *key* (waiting at most *timeout* seconds), load its document and hand it
+        over as a :class:`Draft`; save the draft's data only when the block succeeds.
+
+        A missing, corrupt or unusable document loads as ``{}`` (a fresh baseline);
+        a block that raises leaves the stored document as it was.
+        """
+        with self.locked(key, timeout):
+            draft = Draft(self.load(key) or {})
+            yield draft
+            self.save(key, draft.data)
 
     def _ensure_directory(self) -> None:
         try:
