@@ -156,3 +156,11 @@ def test_updating_holds_the_lock_for_the_whole_block(tmp_path):
             pass
     with store.locked("k", 0.1):
         pass
+
+
+def test_check_directory_says_when_the_path_is_not_a_directory(tmp_path):
+    StateStore(tmp_path / "missing").check_directory()  # created on the first save: fine
+    StateStore(tmp_path).check_directory()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StateError, match=r"^state dir .*/file is not a directory$"):
+        StateStore(tmp_path / "file").check_directory()

@@ -152,10 +152,15 @@ class StateStore:
             yield draft
             self.save(key, draft.data)
 
+    def check_directory(self) -> None:
+        """Raise :class:`StateError` when the directory's path holds something else
+        (a file): every key would read as "no state" there, without a word."""
+        if os.path.exists(self.directory) and not os.path.isdir(self.directory):
+            raise StateError(f"state dir {self.directory} is not a directory")
+
     def _ensure_directory(self) -> None:
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
         except OSError as err:
             raise StateError(f"cannot create state dir {self.directory}: {err.strerror}") from None
-        if not os.path.isdir(self.directory):
-            raise StateError(f"state dir {self.directory} is not a directory")
+        self.check_directory()
