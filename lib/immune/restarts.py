@@ -8,9 +8,9 @@ the store's lock; ``check_restarts`` counts it ("Apache Restarts by Nagios").
 
 from __future__ import annotations
 
-import time
 from collections import namedtuple
 
+from immune import clock
 from immune.state import StateStore
 
 KEEP_SECONDS = 86400
@@ -55,14 +55,14 @@ class RestartLog:
 
     def recent(self, host: str, window: float, now: float | None = None) -> list[Restart]:
         """Restarts (made or refused) of *host* in the last *window* seconds."""
-        since = (time.time() if now is None else now) - window
+        since = (clock.now() if now is None else now) - window
         return [r for r in self.entries(host) if r.at > since]
 
     def attempt(self, host: str, service: str, max_per_hour: int, restart) -> Restart:
         """Run ``restart()`` (returns success) unless *host* had *max_per_hour* restarts
         in the last hour; record what happened, under the lock, and return it."""
         with self.store.updating(_key(host), LOCK_TIMEOUT) as draft:
-            now = time.time()
+            now = clock.now()
             entries = [r for r in _entries(draft.data) if r.at > now - KEEP_SECONDS]
             made = [r for r in entries if not r.refused and r.at > now - 3600]
             if len(made) >= max_per_hour:
