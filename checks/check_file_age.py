@@ -16,9 +16,9 @@ Looking for it is bounded: at most --max-files directory entries.
 
 import os
 import re
-import time
 from argparse import ArgumentTypeError
 
+from immune import clock
 from immune.check import Check
 from immune.context import ThresholdContext
 from immune.domain import CheckError, Metric, Resource, Summary
@@ -51,7 +51,7 @@ class FileAge(Resource):
             return fact("exists", False, what if self.newest else f"File not found - {what}",
                         context="exists")
         self.path, size, mtime = found
-        age = int(time.time()) - int(mtime)
+        age = int(clock.now()) - int(mtime)
         return [Metric("age", age, "s", context="age"),
                 Metric("size", size, "B", min=0, context="size")]
 

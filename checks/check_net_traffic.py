@@ -47,12 +47,11 @@ class Traffic(Resource):
         store = StateStore(self.args.state_dir)
         metrics = []
         with self.deadline.stage("updating the traffic baseline"), \
-                store.locked(STATE_KEY, self.deadline.remaining() / 2):
+                store.updating(STATE_KEY, self.deadline.remaining() / 2) as draft:
             # Read under the lock: a concurrent run never saves older counters after ours.
             counters = linuxnet.counters()
             names = self.select(linuxnet, counters)
-            document = store.load(STATE_KEY) or {}
-            known = document.get("interfaces")
+            known = draft.data.get("interfaces")
             known = known if isinstance(known, dict) else {}
             now = time.time()
             for name in names:
@@ -68,7 +67,7 @@ class Traffic(Resource):
                 known[name] = current
             # Forget interfaces that are gone (containers come and go): the state stays small.
             known = {name: entry for name, entry in known.items() if name in counters}
-            store.save(STATE_KEY, {"interfaces": known})
+            draft.data = {"interfaces": known}
         return metrics
 
     def select(self, linuxnet, counters):

@@ -9,7 +9,6 @@ frequent ones mean something keeps killing Apache. With -v the restarts are
 listed (time, service, outcome).
 """
 
-import os
 import time
 
 from immune.check import Check
@@ -31,11 +30,13 @@ class Restarts(Resource):
 
     def probe(self):
         from immune.restarts import RestartLog
-        from immune.state import StateStore
+        from immune.state import StateError, StateStore
 
         store = StateStore(self.state_dir)
-        if os.path.exists(store.directory) and not os.path.isdir(store.directory):
-            raise CheckError(f"state dir {store.directory} is not a directory")
+        try:
+            store.check_directory()
+        except StateError as err:
+            raise CheckError(str(err)) from None
         self.recent = RestartLog(store).recent(self.host, self.window)
         made = [r for r in self.recent if not r.refused]
         yield Metric("restarts", len(made), min=0, context="restarts")

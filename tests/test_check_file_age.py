@@ -134,3 +134,12 @@ def test_newest_looks_at_a_bounded_number_of_entries(tmp_path):
 def test_bad_option_combinations_are_one_unknown_line(argv):
     out = run_check("check_file_age", *argv).output
     assert out.state == "UNKNOWN" and out.long_lines == []
+
+
+def test_age_is_judged_against_immune_now(tmp_path):
+    path = aged(tmp_path / "f", 10, 500)
+    then = int(os.stat(path).st_mtime)
+    run = run_check("check_file_age", "-f", path, env={"IMMUNE_NOW": str(then + 700)})
+    assert run.code == 2 and run.output.perfdata["age"].value == 700
+    run = run_check("check_file_age", "-f", path, env={"IMMUNE_NOW": str(then + 300)})
+    assert run.code == 1 and run.output.perfdata["age"].value == 300

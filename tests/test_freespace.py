@@ -1,6 +1,8 @@
 """check_disk's thresholds: limits, groups of -p paths, -C, judging and perfdata levels."""
 
 import argparse
+import copy
+import pickle
 
 import pytest
 from immune.domain import Critical, Warn
@@ -65,6 +67,17 @@ def test_percent_and_size_floors_judge_and_give_used_levels():
     assert (str(warn), str(crit)) == ("850", "980")
     huge = Thresholds((Limit("2GB"),))
     assert str(huge.used_levels(usage)[0]) == "0"  # never below zero
+
+
+def test_a_limit_is_an_immutable_value():
+    bare = Limit(" 50 ")
+    resolved = bare.resolve(1024)
+    assert (bare.size, bare.multiple, str(bare)) == (None, MB, "0 MB")
+    assert (resolved.size, resolved.multiple, str(resolved)) == (51200, 1024, "50 kB")
+    with pytest.raises(AttributeError):
+        bare.size = 1
+    assert resolved == Limit("50").resolve(1024) != bare
+    assert copy.deepcopy(resolved) == pickle.loads(pickle.dumps(resolved)) == resolved
 
 
 @pytest.mark.parametrize("text", ["10:5", "101%", "-3", "nan", "inf", "5XB", "%", "abc%"])

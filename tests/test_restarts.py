@@ -45,3 +45,15 @@ def test_corrupt_record_reads_as_empty(tmp_path):
     store.save("restarts/web1", {"entries": []})
     Path(store.path("restarts/web1")).write_text("{not json")
     assert RestartLog(store).entries("web1") == []
+
+
+def test_immune_now_is_honoured_by_the_limit_and_the_window(tmp_path, monkeypatch):
+    noon = 1764590400.0  # a fixed instant far from the real time
+    monkeypatch.setenv("IMMUNE_NOW", str(noon))
+    log = RestartLog(StateStore(tmp_path))
+    record = log.attempt("web1", "Webserver HTTP", 1, lambda: True)
+    assert record.at == noon and log.entries("web1")[0].at == noon
+    assert len(log.recent("web1", 60)) == 1
+    monkeypatch.setenv("IMMUNE_NOW", str(noon + 3601))  # an hour later: the limit is free again
+    assert log.recent("web1", 3600) == []
+    assert not log.attempt("web1", "Webserver HTTP", 1, lambda: True).refused

@@ -115,3 +115,52 @@ def test_key_with_undecodable_bytes_has_a_file(tmp_path):
     store.save(key, {"a": 1})
     assert store.load(key) == {"a": 1}
     assert store.path(key) != store.path(os.fsdecode(b"log:/var/log/\xfe\xff.log"))
+
+
+def test_updating_loads_hands_over_and_saves_what_the_block_left(tmp_path):
+    store = StateStore(tmp_path / "s")
+    with store.updating("k", 1) as draft:
+        assert draft.data == {}  # nothing stored yet: a fresh baseline
+        draft.data["runs"] = 1
+    with store.updating("k", 1) as draft:
+        assert draft.data == {"runs": 1}
+        draft.data = {"replaced": True}  # a new document replaces the old one whole
+    assert store.load("k") == {"replaced": True}
+    assert stat.S_IMODE(os.stat(store.path("k")).st_mode) == 0o600
+    assert [p.name for p in (tmp_path / "s").iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_updating_saves_nothing_when_the_block_fails(tmp_path):
+    store = StateStore(tmp_path)
+    store.save("k", {"runs": 1})
+    with pytest.raises(RuntimeError), store.updating("k", 1) as draft:
+        draft.data["runs"] = 2
+        raise RuntimeError("killed")
+    assert store.load("k") == {"runs": 1}
+
+
+@pytest.mark.parametrize("content", ["{broken", "[1,2]", ""])
+def test_updating_a_corrupt_document_starts_fresh(tmp_path, content):
+    store = StateStore(tmp_path)
+    Path(store.path("k")).write_text(content)
+    with store.updating("k", 1) as draft:
+        assert draft.data == {}
+        draft.data["a"] = 1
+    assert store.load("k") == {"a": 1}
+
+
+def test_updating_holds_the_lock_for_the_whole_block(tmp_path):
+    store = StateStore(tmp_path)
+    with store.updating("k", 1):
+        with pytest.raises(StateError, match="locked"), StateStore(tmp_path).locked("k", 0.1):
+            pass
+    with store.locked("k", 0.1):
+        pass
+
+
+def test_check_directory_says_when_the_path_is_not_a_directory(tmp_path):
+    StateStore(tmp_path / "missing").check_directory()  # created on the first save: fine
+    StateStore(tmp_path).check_directory()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StateError, match=r"^state dir .*/file is not a directory$"):
+        StateStore(tmp_path / "file").check_directory()

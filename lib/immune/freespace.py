@@ -33,34 +33,42 @@ MB = 1024 * 1024
 UNIT_NAMES = {1: "B", 1024: "kB", MB: "MB", 1024 * MB: "GB", 1024 * 1024 * MB: "TB"}
 
 
-class Limit:
-    """One free-space floor: a percent of the file system or a size in bytes."""
+class Limit(namedtuple("Limit", "text percent size multiple")):
+    """One free-space floor: a percent of the file system or a size in bytes.
 
-    def __init__(self, text: str) -> None:
-        self.text = text.strip()
-        self.percent: float | None = None
-        self.size: float | None = None
-        self.multiple = MB
-        if self.text.endswith("%"):
-            self.percent = _number(self.text[:-1], text)
-            if self.percent > 100:
+    ``Limit("20%")`` reads an option's text; a bare count of ``--units`` has no
+    size until :meth:`resolve` gives it one. An immutable value.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, text: str) -> Limit:
+        shown = text.strip()
+        percent: float | None = None
+        size: float | None = None
+        if shown.endswith("%"):
+            percent = _number(shown[:-1], text)
+            if percent > 100:
                 raise argparse.ArgumentTypeError(f"'{text}' is more than 100%")
-        elif not any(c.isalpha() for c in self.text):
-            _number(self.text, text)  # a count of --units, resolved after parsing
+        elif not any(c.isalpha() for c in shown):
+            _number(shown, text)  # a count of --units, resolved after parsing
         else:
             try:
-                self.size = parse_size(self.text)
+                size = parse_size(shown)
             except SizeError as err:
                 raise argparse.ArgumentTypeError(str(err)) from None
+        return super().__new__(cls, shown, percent, size, MB)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy and pickle rebuild the fields: __new__ takes the option's text only
+        return type(self)._make, (tuple(self),)
 
     def resolve(self, multiple: int) -> Limit:
         """This limit with a bare number in *multiple* bytes (``-u`` may come anywhere)."""
-        resolved = object.__new__(Limit)
-        resolved.__dict__.update(self.__dict__)
-        if self.percent is None and self.size is None:
-            resolved.size = _number(self.text, self.text) * multiple
-        resolved.multiple = multiple
-        return resolved
+        size = self.size
+        if self.percent is None and size is None:
+            size = _number(self.text, self.text) * multiple
+        return self._replace(size=size, multiple=multiple)
 
     def floor(self, size: float) -> float:
         """Free bytes below which this limit is crossed on a file system of *size* bytes."""

@@ -63,17 +63,17 @@ def log_run(path: str, key: str, state_dir: str | None, deadline: Deadline,
     """
     store = StateStore(state_dir)
     try:
-        with deadline.stage("locking state"), store.locked(key, deadline.remaining() / 2):
-            saved = store.load(key) or {}
-            position = Position.from_state(saved.pop("position", None))
+        with deadline.stage("locking state"), \
+                store.updating(key, deadline.remaining() / 2) as draft:
+            position = Position.from_state(draft.data.pop("position", None))
             reserve = min(RESERVE_MAX, deadline.seconds * RESERVE_FRACTION)
             stop_at = time.monotonic() + max(deadline.remaining() - reserve, 0)
-            run = LogRun(LogTail(path, position, start), saved, clock.now(), stop_at)
+            run = LogRun(LogTail(path, position, start), draft.data, clock.now(), stop_at)
             with deadline.stage(f"reading {path}"):
                 yield run
             if run.tail.position is not None:
                 run.data["position"] = run.tail.position.to_state()
-            store.save(key, run.data)
+            draft.data = run.data
     except (LogError, StateError) as err:
         raise CheckError(str(err)) from None
 

@@ -8,9 +8,9 @@ the store's lock; ``check_restarts`` counts it ("Apache Restarts by Nagios").
 
 from __future__ import annotations
 
-import time
 from collections import namedtuple
 
+from immune import clock
 from immune.state import StateStore
 
 KEEP_SECONDS = 86400
@@ -31,6 +31,18 @@ def _key(host: str) -> str:
     return f"restarts/{host}"
 
 
+def _entries(document: dict) -> list[Restart]:
+    """The well-formed restarts a stored document lists (the rest is skipped)."""
+    found = []
+    for item in document.get("entries", []):
+        try:
+            found.append(Restart(float(item["at"]), str(item["service"]), bool(item["ok"]),
+                                 bool(item.get("refused", False))))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
+
+
 class RestartLog:
     """Restarts per host in a :class:`StateStore`."""
 
@@ -39,34 +51,26 @@ class RestartLog:
 
     def entries(self, host: str) -> list[Restart]:
         """Every recorded restart of *host* (the last day), oldest first."""
-        data = self.store.load(_key(host)) or {}
-        found = []
-        for item in data.get("entries", []):
-            try:
-                found.append(Restart(float(item["at"]), str(item["service"]), bool(item["ok"]),
-                                     bool(item.get("refused", False))))
-            except (KeyError, TypeError, ValueError):
-                continue
-        return found
+        return _entries(self.store.load(_key(host)) or {})
 
     def recent(self, host: str, window: float, now: float | None = None) -> list[Restart]:
         """Restarts (made or refused) of *host* in the last *window* seconds."""
-        since = (time.time() if now is None else now) - window
+        since = (clock.now() if now is None else now) - window
         return [r for r in self.entries(host) if r.at > since]
 
     def attempt(self, host: str, service: str, max_per_hour: int, restart) -> Restart:
         """Run ``restart()`` (returns success) unless *host* had *max_per_hour* restarts
         in the last hour; record what happened, under the lock, and return it."""
-        with self.store.locked(_key(host), LOCK_TIMEOUT):
-            now = time.time()
-            entries = [r for r in self.entries(host) if r.at > now - KEEP_SECONDS]
+        with self.store.updating(_key(host), LOCK_TIMEOUT) as draft:
+            now = clock.now()
+            entries = [r for r in _entries(draft.data) if r.at > now - KEEP_SECONDS]
             made = [r for r in entries if not r.refused and r.at > now - 3600]
             if len(made) >= max_per_hour:
                 record = Restart(now, service, False, refused=True)
             else:
                 record = Restart(now, service, bool(restart()))
             entries = [*entries, record][-KEEP_ENTRIES:]
-            self.store.save(_key(host), {"entries": [
+            draft.data = {"entries": [
                 {"at": round(r.at, 3), "service": r.service, "ok": r.ok, "refused": r.refused}
-                for r in entries]})
-            return record
+                for r in entries]}
+        return record

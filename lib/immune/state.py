@@ -59,6 +59,19 @@ def _file_name(key: str) -> str:
     return f"{readable}-{checksum(key.encode('utf-8', 'surrogateescape'))}"  # non-UTF-8 paths too
 
 
+class Draft:
+    """The document of one key while :meth:`StateStore.updating` holds its lock.
+
+    Change :attr:`data` in place or assign a new dict: what it holds when the
+    block ends is what is saved.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+
 class StateStore:
     """JSON documents by key in one directory, atomic and locked."""
 
@@ -126,10 +139,28 @@ class StateStore:
         finally:
             os.close(fd)
 
+    @contextlib.contextmanager
+    def updating(self, key: str, timeout: float) -> Iterator[Draft]:
+        """Lock *key* (waiting at most *timeout* seconds), load its document and hand it
+        over as a :class:`Draft`; save the draft's data only when the block succeeds.
+
+        A missing, corrupt or unusable document loads as ``{}`` (a fresh baseline);
+        a block that raises leaves the stored document as it was.
+        """
+        with self.locked(key, timeout):
+            draft = Draft(self.load(key) or {})
+            yield draft
+            self.save(key, draft.data)
+
+    def check_directory(self) -> None:
+        """Raise :class:`StateError` when the directory's path holds something else
+        (a file): every key would read as "no state" there, without a word."""
+        if os.path.exists(self.directory) and not os.path.isdir(self.directory):
+            raise StateError(f"state dir {self.directory} is not a directory")
+
     def _ensure_directory(self) -> None:
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
         except OSError as err:
             raise StateError(f"cannot create state dir {self.directory}: {err.strerror}") from None
-        if not os.path.isdir(self.directory):
-            raise StateError(f"state dir {self.directory} is not a directory")
+        self.check_directory()
