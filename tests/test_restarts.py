@@ -3,6 +3,7 @@
 import time
 from pathlib import Path
 
+import pytest
 from immune.restarts import RestartLog
 from immune.state import StateStore
 
@@ -45,6 +46,27 @@ def test_corrupt_record_reads_as_empty(tmp_path):
     store.save("restarts/web1", {"entries": []})
     Path(store.path("restarts/web1")).write_text("{not json")
     assert RestartLog(store).entries("web1") == []
+
+
+@pytest.mark.parametrize("document", [
+    {"entries": 5}, {"entries": "abc"}, {"entries": {"at": 1}}, [1, 2], "text", 7,
+    {"entries": [{"at": "inf", "service": "s", "ok": True}]},
+    '{"entries": [{"at": NaN, "service": "s", "ok": true}, 3, null, "x"]}',
+    '{"entries": [{"at": 1e999, "service": "s", "ok": true}]}',
+])
+def test_a_record_of_the_wrong_shape_reads_as_empty_and_is_replaced(tmp_path, document):
+    store = StateStore(tmp_path)
+    store.save("restarts/web1", {"entries": []})
+    if isinstance(document, str) and document.startswith("{"):  # JSON the store would not write
+        Path(store.path("restarts/web1")).write_text(document)
+    else:
+        store.save("restarts/web1", document)
+    log = RestartLog(store)
+    assert log.entries("web1") == []
+    assert log.recent("web1", 3600) == []
+    record = log.attempt("web1", "Webserver HTTP", 1, lambda: True)
+    assert not record.refused
+    assert [(r.service, r.ok) for r in log.entries("web1")] == [("Webserver HTTP", True)]
 
 
 def test_immune_now_is_honoured_by_the_limit_and_the_window(tmp_path, monkeypatch):

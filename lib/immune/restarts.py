@@ -8,6 +8,7 @@ the store's lock; ``check_restarts`` counts it ("Apache Restarts by Nagios").
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 from immune import clock
@@ -32,12 +33,19 @@ def _key(host: str) -> str:
 
 
 def _entries(document: dict) -> list[Restart]:
-    """The well-formed restarts a stored document lists (the rest is skipped)."""
+    """The well-formed restarts a stored document lists (the rest is skipped).
+
+    A time that is not a finite number is not well-formed: an infinite one
+    would count against the rate limit for ever.
+    """
+    items = document.get("entries") if isinstance(document, dict) else None
     found = []
-    for item in document.get("entries", []):
+    for item in items if isinstance(items, list) else ():
         try:
-            found.append(Restart(float(item["at"]), str(item["service"]), bool(item["ok"]),
-                                 bool(item.get("refused", False))))
+            at = float(item["at"])
+            if math.isfinite(at):
+                found.append(Restart(at, str(item["service"]), bool(item["ok"]),
+                                     bool(item.get("refused", False))))
         except (KeyError, TypeError, ValueError):
             continue
     return found
