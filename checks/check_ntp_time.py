@@ -66,7 +66,7 @@ class Offset(Resource):
 
         client = ntplib.NTPClient()
         while True:
-            wait = min(self.deadline.remaining() - MARGIN, ATTEMPT)
+            wait = min(self.deadline.usable(MARGIN), ATTEMPT)
             if wait <= 0:
                 return None
             try:

@@ -93,7 +93,8 @@ def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) 
                 read_timeout=left, write_timeout=left, autocommit=None, charset="utf8mb4",
                 **_tls(options))
         with stage("querying"), conn.cursor() as cursor:
-            limit = _statement_limit(deadline.remaining())
+            # what is left, less a margin to receive the error and report; never 0 (no limit)
+            limit = max(0.05, deadline.usable(0.1, share=0.2, most=1.0))
             if "mariadb" in conn.get_server_info().lower():
                 cursor.execute(f"SET SESSION max_statement_time = {limit:.3f}")
             else:
@@ -173,11 +174,6 @@ def _tls(options: dict[str, str]) -> dict[str, Any]:
 
 def _flag(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in ("0", "off", "false", "no")
-
-
-def _statement_limit(left: float) -> float:
-    """The server-side limit: what is left, less a margin to receive the error and report."""
-    return max(0.05, left - min(1.0, max(0.1, left * 0.2)))
 
 
 def _window_value(window: float) -> int | float:
