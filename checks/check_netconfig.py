@@ -157,15 +157,10 @@ class NetconfigSummary(Summary):
                 *(f"syntax: {s}" for s in resource.syntax)]
 
 
-def state_ranges(text):
-    if text not in STATE_RANGES:
-        import argparse
-
-        raise argparse.ArgumentTypeError(f"'{text}' is not one of ok, warn, crit")
-    return STATE_RANGES[text]
-
-
 def options(parser):
+    from immune.options import state_name
+
+    state_ranges = state_name(**STATE_RANGES)
     parser.add_argument("--interfaces", metavar="FILE", default="/etc/network/interfaces",
                         help="the ifupdown file (default /etc/network/interfaces)")
     parser.add_argument("--mismatch", type=state_ranges, default=STATE_RANGES["crit"],
