@@ -125,14 +125,13 @@ class ProcsSummary(Summary):
 
 def user(text):
     """A user name or numeric id, as (uid, name)."""
-    import pwd
+    from immune.users import find_user
 
-    try:
-        entry = pwd.getpwuid(int(text)) if text.isdigit() else pwd.getpwnam(text)
-    except KeyError:
+    entry = find_user(text)
+    if entry is None:
         if text.isdigit():
             return int(text), text
-        raise argparse.ArgumentTypeError(f"user '{text}' was not found") from None
+        raise argparse.ArgumentTypeError(f"user '{text}' was not found")
     return entry.pw_uid, entry.pw_name
 
 
