@@ -103,3 +103,25 @@ def test_family_options_are_socket_address_families():
     assert p.parse_args(["--use-ipv6"]).family == socket.AF_INET6
     with pytest.raises(UsageError, match="not allowed with"):
         p.parse_args(["-4", "-6"])
+
+
+def test_checks_added_run_on_the_parsed_options_in_order():
+    p = CheckParser("check_x", "d")
+    p.add_argument("--low", type=int, default=0)
+    p.add_argument("--high", type=int, default=10)
+    seen = []
+
+    def ordered(args):
+        seen.append("ordered")
+        if args.low > args.high:
+            raise UsageError("--low above --high")
+
+    def span(args):
+        seen.append("span")
+        args.span = args.high - args.low
+
+    p.add_check(ordered)
+    p.add_check(span)
+    assert p.parse_args(["--low", "3"]).span == 7 and seen == ["ordered", "span"]
+    with pytest.raises(UsageError, match="--low above --high"):
+        p.parse_args(["--low", "30"])

@@ -158,6 +158,7 @@ class CheckParser(argparse.ArgumentParser):
         self.add_argument("-t", "--timeout", type=positive_seconds, default=timeout,
                           metavar="SECONDS",
                           help=f"give up (UNKNOWN) after this many seconds (default {timeout:g})")
+        self._checks: tuple[Callable[[argparse.Namespace], None], ...] = ()
 
     def add_thresholds(self, warning: str, critical: str, count: int = 1,
                        default_warning: str | None = None,
@@ -203,6 +204,25 @@ class CheckParser(argparse.ArgumentParser):
                           help="directory for state kept between runs "
                                "(default: $IMMUNE_STATE_DIR, /var/lib/immune, "
                                "~/.local/state/immune)")
+
+    def add_check(self, check: Callable[[argparse.Namespace], None]) -> None:
+        """Run *check* on the parsed options once the last one is read.
+
+        argparse has no hook after the last option: this is the place for
+        what needs all of them (a combination, options read in blocks). The
+        check may set attributes on the namespace; it raises
+        :class:`UsageError` (or calls :meth:`error`) for bad arguments.
+        Checks run in the order they were added.
+        """
+        self._checks = (*self._checks, check)
+
+    def parse_known_args(self, args: Any = None,  # type: ignore[override]
+                         namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+        """Parse as argparse does, then run the checks added by :meth:`add_check`."""
+        known, extras = super().parse_known_args(args, namespace)
+        for check in self._checks:
+            check(known)
+        return known, extras
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
