@@ -86,12 +86,8 @@ def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) 
     try:
         with stage("connecting to"):
             left = deadline.remaining()
-            conn = pymysql.connect(
-                host=options.get("host", "localhost"), port=int(options.get("port", 3306)),
-                unix_socket=options.get("socket"), user=options.get("user"),
-                password=password, database=options.get("database"), connect_timeout=left,
-                read_timeout=left, write_timeout=left, autocommit=None, charset="utf8mb4",
-                **_tls(options))
+            conn = pymysql.connect(**connect_arguments(options), connect_timeout=left,
+                                   read_timeout=left, write_timeout=left, autocommit=None)
         with stage("querying"), conn.cursor() as cursor:
             # what is left, less a margin to receive the error and report; never 0 (no limit)
             limit = max(0.05, deadline.usable(0.1, share=0.2, most=1.0))
@@ -117,6 +113,18 @@ def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) 
         if conn is not None and conn.open:
             with contextlib.suppress(Exception):
                 conn.close()   # COM_QUIT, no reply awaited
+
+
+def connect_arguments(options: dict[str, str]) -> dict[str, Any]:
+    """``pymysql.connect`` arguments for a :class:`Target`'s option-file *options*.
+
+    Where and as whom to connect, the database, utf8mb4 and TLS (see
+    :func:`_tls`); timeouts and transaction mode are the caller's.
+    """
+    return {"host": options.get("host", "localhost"), "port": int(options.get("port", 3306)),
+            "unix_socket": options.get("socket"), "user": options.get("user"),
+            "password": options.get("password", ""), "database": options.get("database"),
+            "charset": "utf8mb4", **_tls(options)}
 
 
 def wants_tls(options: dict[str, str]) -> bool:
