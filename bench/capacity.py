@@ -113,32 +113,36 @@ def command_lines(suite: str, http_port: int, sql_port: int, cnf: Path) -> dict[
 
 def object_config(commands: dict[str, str], services: int, interval: float = 1) -> str:
     """One host, *services* services cycling through the check kinds, all due every second."""
+    from immune.nagiosconf.objects import define
+
     names = list(commands)
-    blocks = ["define timeperiod {\n  timeperiod_name 24x7\n  alias always\n"
-              + "".join(f"  {day} 00:00-24:00\n" for day in
-                        "monday tuesday wednesday thursday friday saturday sunday".split())
-              + "}",
-              "define contact {\n  contact_name nobody\n  host_notifications_enabled 0\n"
-              "  service_notifications_enabled 0\n  host_notification_period 24x7\n"
-              "  service_notification_period 24x7\n  host_notification_options n\n"
-              "  service_notification_options n\n"
-              "  host_notification_commands bench_true\n"
-              "  service_notification_commands bench_true\n}",
-              "define command {\n  command_name bench_true\n  command_line /bin/true\n}",
-              "define host {\n  host_name bench\n  address 127.0.0.1\n  max_check_attempts 1\n"
-              "  check_period 24x7\n  active_checks_enabled 0\n  contacts nobody\n"
-              "  notification_period 24x7\n  notifications_enabled 0\n}"]
-    blocks += [f"define command {{\n  command_name bench_{name}\n  command_line {line}\n}}"
+    days = "monday tuesday wednesday thursday friday saturday sunday".split()
+    blocks = [define("timeperiod", [("timeperiod_name", "24x7"), ("alias", "always"),
+                                    *((day, "00:00-24:00") for day in days)]),
+              define("contact", [
+                  ("contact_name", "nobody"), ("host_notifications_enabled", 0),
+                  ("service_notifications_enabled", 0), ("host_notification_period", "24x7"),
+                  ("service_notification_period", "24x7"), ("host_notification_options", "n"),
+                  ("service_notification_options", "n"),
+                  ("host_notification_commands", "bench_true"),
+                  ("service_notification_commands", "bench_true")]),
+              define("command", [("command_name", "bench_true"), ("command_line", "/bin/true")]),
+              define("host", [
+                  ("host_name", "bench"), ("address", "127.0.0.1"), ("max_check_attempts", 1),
+                  ("check_period", "24x7"), ("active_checks_enabled", 0), ("contacts", "nobody"),
+                  ("notification_period", "24x7"), ("notifications_enabled", 0)])]
+    blocks += [define("command", [("command_name", f"bench_{name}"), ("command_line", line)])
                for name, line in commands.items()]
     for i in range(services):
         name = names[i % len(names)]
-        blocks.append(
-            f"define service {{\n  host_name bench\n  service_description {name}-{i:04d}\n"
-            f"  check_command bench_{name}\n  max_check_attempts 1\n  check_interval {interval}\n"
-            f"  retry_interval {interval}\n  check_period 24x7\n  notification_period 24x7\n"
-            f"  contacts nobody\n  notifications_enabled 0\n  process_perf_data 1\n"
-            f"  check_freshness 0\n  flap_detection_enabled 0\n}}")
-    return "\n\n".join(blocks) + "\n"
+        blocks.append(define("service", [
+            ("host_name", "bench"), ("service_description", f"{name}-{i:04d}"),
+            ("check_command", f"bench_{name}"), ("max_check_attempts", 1),
+            ("check_interval", interval), ("retry_interval", interval),
+            ("check_period", "24x7"), ("notification_period", "24x7"), ("contacts", "nobody"),
+            ("notifications_enabled", 0), ("process_perf_data", 1), ("check_freshness", 0),
+            ("flap_detection_enabled", 0)]))
+    return "\n".join(blocks)
 
 
 def main_extra(base: Path, workers: int, max_concurrent: int) -> str:

@@ -91,8 +91,7 @@ class Mounts(Resource):
             self.mounts = read_mounts()
             targets = self.choose()
         with self.deadline.stage("asking each mount for its size"):
-            margin = max(0.1 * self.deadline.seconds, 0.05)
-            self.waited = max(self.deadline.remaining() - margin, 0)
+            self.waited = self.deadline.usable(0.05, share=0.1)
             answers = answers_within(self._measure, [t for t, _ in targets], self.waited)
         for target, thresholds in targets:  # -p paths first: their thresholds win
             answer = answers[target]

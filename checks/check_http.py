@@ -38,7 +38,7 @@ from immune.http import (
     fetch_following,
     target_for,
 )
-from immune.options import UsageError, non_negative_int
+from immune.options import UsageError, non_negative_int, regex
 from immune.plugin import Plugin
 from immune.ranges import INF, NEVER, Range
 
@@ -208,15 +208,6 @@ class PageSummary(Summary):
             size_text = f"{size} bytes"
         parts.append(f"{size_text} in {response.seconds:.3f} second response time")
         return " - ".join(parts)
-
-
-def regex(text):
-    """Validate a regular expression when options are parsed."""
-    try:
-        re.compile(text)
-    except re.error as err:
-        raise argparse.ArgumentTypeError(f"invalid regular expression: {err}") from None
-    return text
 
 
 def header(text):

@@ -59,20 +59,21 @@ class NetworkConfig(Resource):
         """Interfaces to compare: brought up automatically, or declared and up now."""
         from immune.ifupdown import is_mapped
 
+        # each interface's flags read once: None when it is missing
+        flags = {name: linuxnet.flags(name) for name in {base(s.name) for s in declared.stanzas}}
+        up = {name for name, value in flags.items() if value and value & linuxnet.IFF_UP}
         checked = set()
         declared_names = {stanza.name for stanza in declared.stanzas}
         for name in declared.auto:
             if is_mapped(declared, name) or name not in declared_names:
                 continue  # no stanza: a syntax problem, reported as such
             checked.add(base(name))
-            if linuxnet.flags(base(name)) is None:
+            if flags[base(name)] is None:
                 self.mismatches.append(f"{name} is missing")
-            elif not linuxnet.is_up(base(name)):
+            elif base(name) not in up:
                 self.mismatches.append(f"{name} is down")
-        for stanza in declared.stanzas:
-            if linuxnet.is_up(base(stanza.name)):
-                checked.add(base(stanza.name))
-        return {name for name in checked if linuxnet.flags(name) is not None}
+        checked |= up
+        return {name for name in checked if flags[name] is not None}
 
     def _compare_address(self, address, live):
         if address.address is None:
@@ -157,15 +158,10 @@ class NetconfigSummary(Summary):
                 *(f"syntax: {s}" for s in resource.syntax)]
 
 
-def state_ranges(text):
-    if text not in STATE_RANGES:
-        import argparse
-
-        raise argparse.ArgumentTypeError(f"'{text}' is not one of ok, warn, crit")
-    return STATE_RANGES[text]
-
-
 def options(parser):
+    from immune.options import state_name
+
+    state_ranges = state_name(**STATE_RANGES)
     parser.add_argument("--interfaces", metavar="FILE", default="/etc/network/interfaces",
                         help="the ifupdown file (default /etc/network/interfaces)")
     parser.add_argument("--mismatch", type=state_ranges, default=STATE_RANGES["crit"],

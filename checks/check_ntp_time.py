@@ -66,7 +66,7 @@ class Offset(Resource):
 
         client = ntplib.NTPClient()
         while True:
-            wait = min(self.deadline.remaining() - MARGIN, ATTEMPT)
+            wait = min(self.deadline.usable(MARGIN), ATTEMPT)
             if wait <= 0:
                 return None
             try:
@@ -131,11 +131,7 @@ def options(parser):
                         help="UNKNOWN instead of CRITICAL when the server is not synchronised")
     parser.add_argument("--unreachable-critical", action="store_true",
                         help="CRITICAL instead of UNKNOWN when the server does not answer")
-    family = parser.add_mutually_exclusive_group()
-    family.add_argument("-4", "--use-ipv4", dest="family", action="store_const",
-                        const=socket.AF_INET, default=socket.AF_UNSPEC, help="use IPv4")
-    family.add_argument("-6", "--use-ipv6", dest="family", action="store_const",
-                        const=socket.AF_INET6, help="use IPv6")
+    parser.add_family()
 
 
 def build(args, deadline):

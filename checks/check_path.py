@@ -114,13 +114,18 @@ def kind(info):
     return "a special file"
 
 
-def user_id(user):
-    import pwd
+def user_entry(user):
+    """The password entry of *user* (name or uid); CheckError when there is none."""
+    from immune.users import find_user
 
-    try:
-        return int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid
-    except KeyError:
-        raise CheckError(f"no such user: {user}") from None
+    entry = find_user(user)
+    if entry is None:
+        raise CheckError(f"no such user: {user}")
+    return entry
+
+
+def user_id(user):
+    return int(user) if user.isdigit() else user_entry(user).pw_uid
 
 
 def group_id(group):
@@ -152,12 +157,7 @@ def group_name(gid):
 
 def writable_by(info, user):
     """Whether *user* may write the file or directory *info* describes, by its mode bits."""
-    import pwd
-
-    try:
-        entry = pwd.getpwuid(int(user)) if user.isdigit() else pwd.getpwnam(user)
-    except KeyError:
-        raise CheckError(f"no such user: {user}") from None
+    entry = user_entry(user)
     if entry.pw_uid == 0:
         return True
     if info.st_uid == entry.pw_uid:

@@ -125,14 +125,13 @@ class ProcsSummary(Summary):
 
 def user(text):
     """A user name or numeric id, as (uid, name)."""
-    import pwd
+    from immune.users import find_user
 
-    try:
-        entry = pwd.getpwuid(int(text)) if text.isdigit() else pwd.getpwnam(text)
-    except KeyError:
+    entry = find_user(text)
+    if entry is None:
         if text.isdigit():
             return int(text), text
-        raise argparse.ArgumentTypeError(f"user '{text}' was not found") from None
+        raise argparse.ArgumentTypeError(f"user '{text}' was not found")
     return entry.pw_uid, entry.pw_name
 
 
@@ -140,7 +139,7 @@ user.__name__ = "user name"
 
 
 def options(parser):
-    from immune.options import non_negative_int
+    from immune.options import non_negative_int, regex
 
     parser.add_thresholds("WARNING when the process count is outside RANGE",
                           "CRITICAL when the process count is outside RANGE")
@@ -148,7 +147,7 @@ def options(parser):
                         help="only processes with exactly this command name (no path)")
     parser.add_argument("-a", "--argument-array", metavar="STRING",
                         help="only processes whose arguments contain STRING")
-    parser.add_argument("--ereg-argument-array", metavar="REGEX", type=_regex,
+    parser.add_argument("--ereg-argument-array", metavar="REGEX", type=regex,
                         help="only processes whose arguments match the regular expression")
     parser.add_argument("-u", "--user", metavar="USER", type=user,
                         help="only processes of this user (name or id)")
@@ -158,19 +157,6 @@ def options(parser):
                         help="only children of this parent process id")
     parser.add_argument("-k", "--no-kthreads", action="store_true",
                         help="leave out kernel threads")
-
-
-def _regex(text):
-    import re
-
-    try:
-        re.compile(text)
-    except re.error as err:
-        raise argparse.ArgumentTypeError(f"bad regular expression '{text}': {err}") from None
-    return text
-
-
-_regex.__name__ = "regular expression"
 
 
 def build(args, deadline):

@@ -19,6 +19,7 @@ from immune.context import ThresholdContext
 from immune.domain import CheckError, Metric, Ok, Resource, Result, Summary
 from immune.numbers import format_number
 from immune.options import non_negative_int
+from immune.perfdata import unique_labels
 from immune.plugin import Plugin
 
 METRIC_KEYS = ("min-volume", "label", "group-by")
@@ -91,20 +92,23 @@ class Ratios(Resource):
 
     def __init__(self, pairs, label, min_volume):
         self.pairs, self.label, self.min_volume = pairs, label, min_volume
-        self.counts = {}
+        self.counts = {}   # perfdata label: (group name, numerator, denominator)
 
     def probe(self):
         pairs = self.pairs() or [(None, 0, 0)]   # no group at all: nothing happened
-        for group, numerator, denominator in pairs:
-            name = (group or self.label).replace("=", "_")
+        names = [(group or self.label).replace("=", "_") for group, _, _ in pairs]
+        # graphing tools key on the first 19 characters of every label, the volumes' too
+        labels = unique_labels([text for name in names for text in (name, f"volume {name}")])
+        for (_, numerator, denominator), name, label, volume in zip(
+                pairs, names, labels[::2], labels[1::2], strict=True):
             numerator, denominator = numerator or 0, denominator or 0
             if numerator < 0 or denominator < 0:
                 raise CheckError("numerator and denominator must not be negative")
-            self.counts[name] = (numerator, denominator)
+            self.counts[label] = (name, numerator, denominator)
             percent = round(100 * numerator / denominator, 2) if denominator else None
             context = "ratio" if denominator >= max(self.min_volume, 1) else "low volume"
-            yield Metric(name, percent, "%", min=0, context=context)
-            yield Metric(f"volume {name}", denominator, min=0, context="volume")
+            yield Metric(label, percent, "%", min=0, context=context)
+            yield Metric(volume, denominator, min=0, context="volume")
 
 
 class LowVolume(ThresholdContext):
@@ -127,11 +131,11 @@ class RatioSummary(Summary):
 
     def _one(self, result, counts=False):
         metric = result.metric
-        numerator, total = result.resource.counts[metric.name]
+        name, numerator, total = result.resource.counts[metric.name]
         if metric.context == "low volume":
-            return (f"{metric.name}: only {format_number(total)} in {self.window}, below min "
+            return (f"{name}: only {format_number(total)} in {self.window}, below min "
                     f"volume {result.resource.min_volume}, not judged")
-        text = f"{metric.name} {format_number(metric.value, 2)}%"
+        text = f"{name} {format_number(metric.value, 2)}%"
         if counts:
             text += f" ({format_number(numerator)}/{format_number(total)})"
         if result.state != Ok:
@@ -169,8 +173,8 @@ class RatioSummary(Summary):
     def verbose(self, results):
         lines = [f"source: {self.pairs.describe}, window {self.window}", *self.period.lines()]
         for result in self._ratios(results):
-            numerator, total = result.resource.counts[result.metric.name]
-            lines.append(f"{result.metric.name}: {format_number(numerator)} of "
+            name, numerator, total = result.resource.counts[result.metric.name]
+            lines.append(f"{name}: {format_number(numerator)} of "
                          f"{format_number(total)} = {format_number(result.metric.value, 2)}%, "
                          f"{result.state}")
         return lines

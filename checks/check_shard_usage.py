@@ -47,10 +47,11 @@ class ShardUsage(Resource):
                            strict=True))
         mysql.driver(any(mysql.wants_tls(t.options) for t in targets.values()))  # before threads
         with self.deadline.stage(f"querying {len(targets)} shards"):
-            left = self.deadline.remaining()   # keep some to report the shards that answered
-            # any exception is an answer: one shard's bug must not hide the others
+            # keep some time to report the shards that answered; any exception is an
+            # answer: one shard's bug must not hide the others
             answers = answers_within(lambda name: self._read(targets[name]), targets,
-                                     left - min(0.5, left * 0.1), errors=(Exception,))
+                                     self.deadline.usable(share=0.1, most=0.5),
+                                     errors=(Exception,))
         for name in self.shards:
             answer = answers[name]
             if answer is HUNG or isinstance(answer, Exception):

@@ -23,8 +23,6 @@ from immune.domain import (
 )
 from immune.plugin import Plugin
 
-STATES = {"ok": Ok, "warn": Warn, "crit": Critical}
-
 
 class TcpService(Resource):
     """One conversation: connect, send, read the answer, quit; yields its time and outcome."""
@@ -191,14 +189,6 @@ def where(args):
     return f"{args.hostname} port {args.port}"
 
 
-def state_name(text):
-    if text not in STATES:
-        import argparse
-
-        raise argparse.ArgumentTypeError(f"'{text}' is not one of ok, warn, crit")
-    return STATES[text]
-
-
 def certificate_days(text):
     """``30`` or ``30,14``: warning and critical days (critical defaults to 0)."""
     import argparse
@@ -215,8 +205,9 @@ def certificate_days(text):
 
 
 def options(parser):
-    from immune.options import non_negative_int, positive_seconds
+    from immune.options import non_negative_int, positive_seconds, state_name
 
+    state = state_name(Ok, Warn, Critical)
     parser.add_host(required=True)
     parser.add_thresholds("WARNING when the response time (seconds) is outside RANGE",
                           "CRITICAL when the response time (seconds) is outside RANGE")
@@ -235,10 +226,10 @@ def options(parser):
                         metavar="BYTES", help="stop reading after this many bytes")
     parser.add_argument("-d", "--delay", type=positive_seconds, default=0.0,
                         metavar="SECONDS", help="wait between sending and reading")
-    parser.add_argument("-r", "--refuse", type=state_name, default=Critical,
+    parser.add_argument("-r", "--refuse", type=state, default=Critical,
                         metavar="ok|warn|crit", help="state for a refused connection "
                                                      "(default crit)")
-    parser.add_argument("-M", "--mismatch", type=state_name, default=Warn,
+    parser.add_argument("-M", "--mismatch", type=state, default=Warn,
                         metavar="ok|warn|crit", help="state when the expected strings are "
                                                      "missing (default warn)")
     parser.add_argument("-j", "--jail", action="store_true",
@@ -250,11 +241,7 @@ def options(parser):
                         help="days the TLS certificate must still be valid (implies -S)")
     parser.add_argument("--sni", metavar="NAME", default=None,
                         help="server name sent in the TLS handshake (default: -H if a name)")
-    family = parser.add_mutually_exclusive_group()
-    family.add_argument("-4", "--use-ipv4", dest="family", action="store_const", const=2,
-                        default=0, help="connect over IPv4 only")
-    family.add_argument("-6", "--use-ipv6", dest="family", action="store_const", const=10,
-                        help="connect over IPv6 only")
+    parser.add_family()
 
 
 def build(args, deadline):

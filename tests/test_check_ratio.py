@@ -133,3 +133,15 @@ def test_window_is_bound_and_respected(shop):
     wide = shop.run("check_ratio", "--metric", "orders_success", "--min-volume", "1").output
     assert wide.perfdata["order success"].value == 50
     assert time.monotonic() - start < 5
+
+
+def test_long_group_names_get_labels_unique_in_19_characters(shop):
+    sql = ("SELECT 'checkout-europe-west-1', 99, 100 UNION ALL "
+           "SELECT 'checkout-europe-west-2', 90, 100")
+    out = shop.run("check_ratio", "--query", sql, "--group-by", "-c", "95:").output
+    assert out.state == "CRITICAL"
+    labels = list(out.perfdata)
+    assert len(labels) == 4 and len({label[:19] for label in labels}) == 4
+    assert labels[0] == "checkout-europe-west-1"
+    assert out.perfdata[labels[2]].value == 90 and out.perfdata[labels[3]].value == 100
+    assert out.summary.startswith("checkout-europe-west-2 90% (below 95); 1 OK")

@@ -69,3 +69,24 @@ def test_a_program_that_cannot_start_is_a_one_line_check_error(tmp_path):
         Deadline(1).run([str(tmp_path / "nope")])
     with pytest.raises(CheckError, match="Permission denied"):
         Deadline(1).run([str(tmp_path)])
+
+
+def test_usable_keeps_a_fixed_reserve():
+    d = Deadline(2)
+    assert 1.4 < d.usable(0.5) <= 1.5
+    assert d.usable(5) == 0.0   # only the reserve left: none usable, not negative
+
+
+def test_usable_keeps_a_share_of_the_budget_within_bounds():
+    d = Deadline(10)
+    assert 7.9 < d.usable(share=0.2) <= 8.0
+    assert 8.9 < d.usable(share=0.2, most=1.0) <= 9.0     # capped
+    assert 9.4 < d.usable(0.5, share=0.01) <= 9.5          # the fixed reserve is more
+    assert 9.8 < d.usable() <= 10.0
+
+
+def test_usable_raises_once_the_deadline_passed():
+    d = Deadline(0.05)
+    time.sleep(0.1)
+    with pytest.raises(CheckTimeout):
+        d.usable(0.01)

@@ -231,3 +231,14 @@ def test_targets_fail_with_the_messages_of_one_target(tmp_path):
         targets(str(cnf), ["a", "x"])
     with pytest.raises(CheckError, match="does not exist"):
         targets(str(tmp_path / "none.cnf"), ["a"])
+
+
+def test_connect_arguments_from_option_file_options():
+    plain = mysql.connect_arguments({"user": "u", "password": "pw", "socket": "/run/m.sock",
+                                     "database": "shop"})
+    assert plain == {"host": "localhost", "port": 3306, "unix_socket": "/run/m.sock",
+                     "user": "u", "password": "pw", "database": "shop", "charset": "utf8mb4",
+                     "ssl_disabled": True}
+    tls = mysql.connect_arguments({"host": "db", "port": "3307", "ssl-ca": "/ca.pem"})
+    assert (tls["host"], tls["port"], tls["password"], tls["ssl_ca"]) == ("db", 3307, "", "/ca.pem")
+    assert tls["ssl_verify_cert"] and "ssl_disabled" not in tls

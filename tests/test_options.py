@@ -69,3 +69,59 @@ def test_size_option_type_takes_units():
     assert p.parse_args(["--max", "50MB"]).max == 50 * 1024**2
     with pytest.raises(UsageError, match="not a size"):
         p.parse_args(["--max", "fifty"])
+
+
+def test_state_name_option_type_gives_the_value_for_the_name():
+    from immune.options import state_name
+
+    p = CheckParser("check_x", "d")
+    p.add_argument("--refuse", type=state_name(0, 1, 2), default=2)
+    assert [p.parse_args(["--refuse", name]).refuse for name in ("ok", "warn", "crit")] \
+        == [0, 1, 2]
+    assert p.parse_args([]).refuse == 2
+    with pytest.raises(UsageError, match="'critical' is not one of ok, warn, crit"):
+        p.parse_args(["--refuse", "critical"])
+
+
+def test_regex_option_type_validates_and_keeps_the_text():
+    from immune.options import regex
+
+    p = CheckParser("check_x", "d")
+    p.add_argument("--regex", type=regex)
+    assert p.parse_args(["--regex", "^a+b$"]).regex == "^a+b$"
+    with pytest.raises(UsageError, match=r"bad regular expression '\(': "):
+        p.parse_args(["--regex", "("])
+
+
+def test_family_options_are_socket_address_families():
+    import socket
+
+    p = CheckParser("check_x", "d")
+    p.add_family()
+    assert p.parse_args([]).family == socket.AF_UNSPEC
+    assert p.parse_args(["-4"]).family == socket.AF_INET
+    assert p.parse_args(["--use-ipv6"]).family == socket.AF_INET6
+    with pytest.raises(UsageError, match="not allowed with"):
+        p.parse_args(["-4", "-6"])
+
+
+def test_checks_added_run_on_the_parsed_options_in_order():
+    p = CheckParser("check_x", "d")
+    p.add_argument("--low", type=int, default=0)
+    p.add_argument("--high", type=int, default=10)
+    seen = []
+
+    def ordered(args):
+        seen.append("ordered")
+        if args.low > args.high:
+            raise UsageError("--low above --high")
+
+    def span(args):
+        seen.append("span")
+        args.span = args.high - args.low
+
+    p.add_check(ordered)
+    p.add_check(span)
+    assert p.parse_args(["--low", "3"]).span == 7 and seen == ["ordered", "span"]
+    with pytest.raises(UsageError, match="--low above --high"):
+        p.parse_args(["--low", "30"])

@@ -35,15 +35,12 @@ def connect(defaults_file: str, group: str | None = None, database: str | None =
     *database* overrides the file's; '' connects to no database.
     """
     import pymysql
-    from immune.mycnf import read_client_options
+    from immune.mysql import connect_arguments, target
 
-    opts = read_client_options(defaults_file, group)
-    return pymysql.connect(
-        host=opts.get("host", "localhost"), port=int(opts.get("port", 3306)),
-        unix_socket=opts.get("socket"), user=opts.get("user"), password=opts.get("password"),
-        database=(opts.get("database") if database is None else database) or None,
-        autocommit=True, charset="utf8mb4",
-        local_infile=False)
+    arguments = connect_arguments(target(defaults_file, group).options)
+    if database is not None:
+        arguments["database"] = database or None
+    return pymysql.connect(**arguments, autocommit=True, local_infile=False)
 
 
 def create_schema(conn, database: str) -> None:

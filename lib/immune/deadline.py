@@ -49,6 +49,19 @@ class Deadline:
             raise self.expired()
         return left
 
+    def usable(self, reserve: float = 0.0, *, share: float = 0.0,
+               most: float | None = None) -> float:
+        """Seconds left once a reserve is kept back (to report, to receive an error).
+
+        The reserve is *reserve* seconds, or *share* of the whole budget when
+        that is more, but at most *most* seconds. Never negative: 0 means only
+        the reserve is left. Raises :class:`CheckTimeout` when nothing is.
+        """
+        kept = max(reserve, share * self.seconds)
+        if most is not None:
+            kept = min(kept, most)
+        return max(self.remaining() - kept, 0.0)
+
     def expired(self) -> CheckTimeout:
         """The exception that reports this deadline as passed."""
         return CheckTimeout(self.seconds, self.stage_name)

@@ -66,8 +66,8 @@ def log_run(path: str, key: str, state_dir: str | None, deadline: Deadline,
         with deadline.stage("locking state"), \
                 store.updating(key, deadline.remaining() / 2) as draft:
             position = Position.from_state(draft.data.pop("position", None))
-            reserve = min(RESERVE_MAX, deadline.seconds * RESERVE_FRACTION)
-            stop_at = time.monotonic() + max(deadline.remaining() - reserve, 0)
+            stop_at = time.monotonic() + deadline.usable(share=RESERVE_FRACTION,
+                                                         most=RESERVE_MAX)
             run = LogRun(LogTail(path, position, start), draft.data, clock.now(), stop_at)
             with deadline.stage(f"reading {path}"):
                 yield run

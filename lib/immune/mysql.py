@@ -86,14 +86,11 @@ def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) 
     try:
         with stage("connecting to"):
             left = deadline.remaining()
-            conn = pymysql.connect(
-                host=options.get("host", "localhost"), port=int(options.get("port", 3306)),
-                unix_socket=options.get("socket"), user=options.get("user"),
-                password=password, database=options.get("database"), connect_timeout=left,
-                read_timeout=left, write_timeout=left, autocommit=None, charset="utf8mb4",
-                **_tls(options))
+            conn = pymysql.connect(**connect_arguments(options), connect_timeout=left,
+                                   read_timeout=left, write_timeout=left, autocommit=None)
         with stage("querying"), conn.cursor() as cursor:
-            limit = _statement_limit(deadline.remaining())
+            # what is left, less a margin to receive the error and report; never 0 (no limit)
+            limit = max(0.05, deadline.usable(0.1, share=0.2, most=1.0))
             if "mariadb" in conn.get_server_info().lower():
                 cursor.execute(f"SET SESSION max_statement_time = {limit:.3f}")
             else:
@@ -116,6 +113,18 @@ def fetch(where: Target, query: Query, deadline: Deadline, stages: bool = True) 
         if conn is not None and conn.open:
             with contextlib.suppress(Exception):
                 conn.close()   # COM_QUIT, no reply awaited
+
+
+def connect_arguments(options: dict[str, str]) -> dict[str, Any]:
+    """``pymysql.connect`` arguments for a :class:`Target`'s option-file *options*.
+
+    Where and as whom to connect, the database, utf8mb4 and TLS (see
+    :func:`_tls`); timeouts and transaction mode are the caller's.
+    """
+    return {"host": options.get("host", "localhost"), "port": int(options.get("port", 3306)),
+            "unix_socket": options.get("socket"), "user": options.get("user"),
+            "password": options.get("password", ""), "database": options.get("database"),
+            "charset": "utf8mb4", **_tls(options)}
 
 
 def wants_tls(options: dict[str, str]) -> bool:
@@ -173,11 +182,6 @@ def _tls(options: dict[str, str]) -> dict[str, Any]:
 
 def _flag(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in ("0", "off", "false", "no")
-
-
-def _statement_limit(left: float) -> float:
-    """The server-side limit: what is left, less a margin to receive the error and report."""
-    return max(0.05, left - min(1.0, max(0.1, left * 0.2)))
 
 
 def _window_value(window: float) -> int | float:

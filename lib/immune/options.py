@@ -101,6 +101,39 @@ def threshold_list(count: int) -> Callable[[str], tuple]:
     return parse
 
 
+def state_name(ok: Any, warn: Any, crit: Any) -> Callable[[str], Any]:
+    """An option type for a state the operator names (``ok``, ``warn``, ``crit``).
+
+    The parsed value is the one given here for that name.
+    """
+    values = {"ok": ok, "warn": warn, "crit": crit}
+
+    def parse(text: str) -> Any:
+        if text not in values:
+            raise argparse.ArgumentTypeError(f"'{text}' is not one of ok, warn, crit")
+        return values[text]
+
+    parse.__name__ = "state name"
+    return parse
+
+
+def regex(text: str) -> str:
+    """An option type for a regular expression, validated at parse time, kept as text."""
+    import re
+
+    try:
+        re.compile(text)
+    except re.error as err:
+        raise argparse.ArgumentTypeError(f"bad regular expression '{text}': {err}") from None
+    return text
+
+
+regex.__name__ = "regular expression"
+
+# socket's address families (Linux values), without importing socket to parse options
+AF_UNSPEC, AF_INET, AF_INET6 = 0, 2, 10
+
+
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help as written; a fixed width spares the ``shutil`` import (5 ms per run)."""
 
@@ -125,6 +158,7 @@ class CheckParser(argparse.ArgumentParser):
         self.add_argument("-t", "--timeout", type=positive_seconds, default=timeout,
                           metavar="SECONDS",
                           help=f"give up (UNKNOWN) after this many seconds (default {timeout:g})")
+        self._checks: tuple[Callable[[argparse.Namespace], None], ...] = ()
 
     def add_thresholds(self, warning: str, critical: str, count: int = 1,
                        default_warning: str | None = None,
@@ -152,12 +186,43 @@ class CheckParser(argparse.ArgumentParser):
         self.add_argument("-p", "--port", type=port_number, default=default_port,
                           metavar="PORT", help=port_help)
 
+    def add_family(self) -> None:
+        """Add ``-4/--use-ipv4`` and ``-6/--use-ipv6``, exclusive, as ``family``.
+
+        The value is a socket address family: ``AF_INET``, ``AF_INET6``, or
+        ``AF_UNSPEC`` (either) when neither is given.
+        """
+        family = self.add_mutually_exclusive_group()
+        family.add_argument("-4", "--use-ipv4", dest="family", action="store_const",
+                            const=AF_INET, default=AF_UNSPEC, help="use IPv4 only")
+        family.add_argument("-6", "--use-ipv6", dest="family", action="store_const",
+                            const=AF_INET6, help="use IPv6 only")
+
     def add_state_dir(self) -> None:
         """Add ``--state-dir`` (default: $IMMUNE_STATE_DIR, /var/lib/immune, per-user)."""
         self.add_argument("--state-dir", metavar="DIR", default=None,
                           help="directory for state kept between runs "
                                "(default: $IMMUNE_STATE_DIR, /var/lib/immune, "
                                "~/.local/state/immune)")
+
+    def add_check(self, check: Callable[[argparse.Namespace], None]) -> None:
+        """Run *check* on the parsed options once the last one is read.
+
+        argparse has no hook after the last option: this is the place for
+        what needs all of them (a combination, options read in blocks). The
+        check may set attributes on the namespace; it raises
+        :class:`UsageError` (or calls :meth:`error`) for bad arguments.
+        Checks run in the order they were added.
+        """
+        self._checks = (*self._checks, check)
+
+    def parse_known_args(self, args: Any = None,  # type: ignore[override]
+                         namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+        """Parse as argparse does, then run the checks added by :meth:`add_check`."""
+        known, extras = super().parse_known_args(args, namespace)
+        for check in self._checks:
+            check(known)
+        return known, extras
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)

@@ -45,8 +45,9 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALL_DAYS = frozenset(range(7))
 DEFAULT_OTHERWISE = "off-schedule"
-_TIME_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.+-]{0,39}$")
+# patterns, compiled at first use (and cached) by the re module, not at import
+_TIME_RANGE = r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$"
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.+-]{0,39}$"
 
 
 class ScheduleError(ValueError):
@@ -160,7 +161,7 @@ def parse_when(spec: str) -> tuple[Clause, ...]:
     days: frozenset[int] | None = None
     days_used = False
     for word in words:
-        found = _TIME_RANGE.match(word)
+        found = re.match(_TIME_RANGE, word)
         if found is None:
             if days is None or days_used:
                 days, days_used = frozenset(), False
@@ -192,7 +193,7 @@ def parse_period(text: str) -> tuple[str, str, tuple[Clause, ...]]:
     when = " ".join(when.split())
     clauses = parse_when(when)
     name = name.strip()
-    if sep and not _NAME.match(name):
+    if sep and not re.match(_NAME, name):
         raise ScheduleError(f"invalid period name '{name}': letters, digits, ' _.+-', "
                             f"at most 40")
     return name or when, when, clauses
@@ -241,7 +242,7 @@ class _ScheduleAction(argparse.Action):
 class _OtherwiseAction(argparse.Action):
     def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
         blocks = _blocks(namespace)
-        if values is not None and not _NAME.match(values):
+        if values is not None and not re.match(_NAME, values):
             parser.error(f"invalid period name '{values}': letters, digits, ' _.+-', at most 40")
         if blocks.otherwise["name"] is not None and values is not None:
             parser.error("--otherwise given twice with different names")
@@ -299,18 +300,14 @@ def add_scheduled_thresholds(parser: CheckParser, warning: str, critical: str,
     parser.add_argument("--timezone", action=_TimezoneAction, dest=_STATE, default=None,
                         metavar="ZONE",
                         help="read --schedule times in this IANA zone (default: local time)")
-    parse_known_args = parser.parse_known_args
 
-    def parse_and_finish(args: Any = None, namespace: Any = None) -> Any:
-        known, extras = parse_known_args(args, namespace)
+    def finish(known: argparse.Namespace) -> None:
         blocks = getattr(known, _STATE, None) or _Blocks()
         if hasattr(known, _STATE):
             delattr(known, _STATE)
         known.thresholds = _finish(parser, blocks, defaults)
-        return known, extras
 
-    # argparse has no hook after the last option: finish the blocks here.
-    parser.parse_known_args = parse_and_finish  # type: ignore[method-assign]
+    parser.add_check(finish)
 
 
 def _finish(parser: Any, blocks: _Blocks, defaults: dict[str, Any]) -> Schedule:

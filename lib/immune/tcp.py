@@ -176,13 +176,12 @@ def read_reply(sock: socket.socket, deadline: Deadline, expect: Sequence[bytes] 
     :class:`immune.deadline.CheckTimeout` (the server never answered).
     """
     cap = min(maxbytes or READ_CAP, READ_CAP)
-    margin = min(MARGIN, deadline.seconds * 0.2)
     data = bytearray()
     eof = False
     while True:
         if expect and expectation_met(bytes(data), expect, match_all):
             break
-        left = deadline.remaining() - margin
+        left = deadline.usable(share=0.2, most=MARGIN)
         if left <= 0:
             if not data:
                 raise deadline.expired()
@@ -224,7 +223,7 @@ def send_all(sock: socket.socket, payload: bytes, deadline: Deadline) -> None:
 def pause(seconds: float, deadline: Deadline) -> float:
     """Sleep *seconds*, but not into the deadline's margin (``-d/--delay``); returns the
     seconds slept."""
-    slept = max(0.0, min(seconds, deadline.remaining() - MARGIN)) if seconds > 0 else 0.0
+    slept = min(seconds, deadline.usable(MARGIN)) if seconds > 0 else 0.0
     if slept:
         time.sleep(slept)
     return slept
