@@ -101,3 +101,12 @@ def libfaketime() -> str:
     found = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
     assert found, "libfaketime is not installed: tools/setup must install faketime"
     return found[0]
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent that does not reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False

@@ -2,6 +2,7 @@ import time
 
 import pytest
 from immune.deadline import CheckTimeout, Deadline
+from runner import alive
 
 
 def test_remaining_shrinks_and_expires():
@@ -51,15 +52,6 @@ def test_run_kills_the_whole_process_group_on_timeout(tmp_path):
     grandchild = int(pidfile.read_text())
     time.sleep(0.1)
     assert not alive(grandchild)
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie waiting for a parent that does not reap it."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
 
 
 def test_a_program_that_cannot_start_is_a_one_line_check_error(tmp_path):

@@ -13,13 +13,13 @@ from __future__ import annotations
 # _signal is the C module under ``signal``: the same functions and constants,
 # without the enum classes ``signal`` builds at import (~1 ms per check run).
 import _signal
-import os
 import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import subprocess
     from collections.abc import Sequence
+
+    from immune.spawn import Completed
 
 
 DEFAULT_TIMEOUT = 10.0
@@ -88,36 +88,23 @@ class Deadline:
         """Stop the hard timer."""
         _signal.setitimer(_signal.ITIMER_REAL, 0)
 
-    def run(self, argv: Sequence[str], input: bytes | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(self, argv: Sequence[str], input: bytes | None = None) -> Completed:
         """Run *argv* (never through a shell) within the remaining time.
 
-        Output is captured as bytes. A program that cannot be started
-        (missing, not executable) raises a one-line :class:`CheckError`. On
-        timeout the child's whole process group is killed and
-        :class:`CheckTimeout` raised.
+        Output is captured as bytes (:class:`immune.spawn.Completed`). A
+        program that cannot be started (missing, not executable) raises a
+        one-line :class:`CheckError`. On timeout the child's whole process
+        group is killed and :class:`CheckTimeout` raised.
         """
-        import subprocess
-
+        from immune import spawn
         from immune.domain import CheckError
 
         try:
-            proc = subprocess.Popen(
-                list(argv), stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                start_new_session=True,
-            )
-        except OSError as err:
+            return spawn.run(argv, self.remaining(), input)
+        except spawn.NotStarted as err:
             raise CheckError(f"cannot run {argv[0]}: {err.strerror or err}") from None
-        try:
-            out, err = proc.communicate(input, timeout=self.remaining())
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
+        except spawn.Expired:
             raise self.expired() from None
-        except BaseException:
-            _kill_group(proc)
-            raise
-        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 class _Stage:
@@ -135,14 +122,3 @@ class _Stage:
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
         if kind is None:
             self.deadline.stage_name = self.outer
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, _signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(0.5)
-    except Exception:  # best effort: the group is already killed
-        pass

@@ -62,12 +62,6 @@ def flags(name: str) -> int | None:
         return None
 
 
-def is_up(name: str) -> bool:
-    """True when the interface exists and is administratively up."""
-    value = flags(name)
-    return value is not None and bool(value & IFF_UP)
-
-
 def ifindex(name: str) -> int | None:
     """The kernel's index of the interface (a re-created interface gets a new one)."""
     text = _read(f"{SYS_NET}/{name}/ifindex")
