@@ -6,11 +6,12 @@ and the output grammar of every line a check prints.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
 import pytest
-from runner import installed_checks, run_check
+from runner import check_module, check_path, installed_checks, run_check
 
 CHECKS = installed_checks()
 REPO = Path(__file__).resolve().parent.parent
@@ -39,6 +40,25 @@ def test_script_is_executable_with_plain_python_shebang(name):
     script = REPO / "checks" / f"{name}.py"
     assert os.access(script, os.X_OK)
     assert script.read_text().splitlines()[0] == "#!/usr/bin/env python3"
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_command_runs_its_byte_compiled_module_on_a_real_interpreter(name):
+    # Start-up cost: no pyenv shim or env lookup in the way, no compile per run.
+    command = Path(check_path(name))
+    first, *body = command.read_text().splitlines()
+    interpreter = Path(first.removeprefix("#!"))
+    assert first.startswith("#!/") and " " not in first, first
+    assert "/shims/" not in str(interpreter.resolve())
+    assert interpreter.resolve().read_bytes()[:4] == b"\x7fELF"
+    assert f"from immune.checks.{name} import PLUGIN" in body
+    module = check_module(name)
+    header = Path(importlib.util.cache_from_source(module.__file__)).read_bytes()[:16]
+    source = Path(module.__file__).stat()
+    assert header[:4] == importlib.util.MAGIC_NUMBER  # what the import system checks:
+    assert header[4:8] == bytes(4)  # timestamp-based (a checked hash re-reads the source)
+    assert int.from_bytes(header[8:12], "little") == int(source.st_mtime) & 0xFFFFFFFF
+    assert int.from_bytes(header[12:16], "little") == source.st_size & 0xFFFFFFFF
 
 
 @pytest.mark.parametrize("name", CHECKS)
