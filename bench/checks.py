@@ -128,26 +128,31 @@ RSS_RUNS = 5
 DEVNULL_OUT = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
 
 
-def measure(argv: list[str], runs: int, scratch: Path) -> Cost:
-    """Run *argv* *runs* times (output discarded); the median costs.
+def measure(commands: list[tuple[str, ...]], runs: int, scratch: Path) -> dict:
+    """Run every command *runs* times (output discarded); each one's median costs.
 
-    Wall and CPU time come from runs spawned directly from here, as Nagios
-    does. Peak RSS comes from a few more runs under GNU time, which forks the
-    command from its own small process: a child spawned from this Python
-    process would inherit this process's high-water mark (Linux keeps it
-    across exec), and GNU time's own fork and exec would add a millisecond
-    to the wall time.
+    The commands take turns, one run each per round, so a burst of load
+    from elsewhere falls on every command a little, not on one command's
+    whole series. Wall and CPU time come from runs spawned directly from
+    here, as Nagios does. Peak RSS comes from a few more runs under GNU
+    time, which forks the command from its own small process: a child
+    spawned from this Python process would inherit this process's
+    high-water mark (Linux keeps it across exec), and GNU time's own fork
+    and exec would add a millisecond to the wall time.
     """
-    walls, cpus, codes = [], [], set()
+    walls: dict[tuple[str, ...], list[float]] = {c: [] for c in commands}
+    cpus: dict[tuple[str, ...], list[float]] = {c: [] for c in commands}
+    codes: dict[tuple[str, ...], set[int]] = {c: set() for c in commands}
     for _ in range(runs):
-        start = time.perf_counter()
-        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=DEVNULL_OUT)
-        _, status, usage = os.wait4(pid, 0)
-        walls.append((time.perf_counter() - start) * 1000)
-        cpus.append((usage.ru_utime + usage.ru_stime) * 1000)
-        codes.add(os.waitstatus_to_exitcode(status))
-    return Cost(statistics.median(walls), statistics.median(cpus),
-                peak_rss_mb(argv, scratch), frozenset(codes))
+        for command in commands:
+            start = time.perf_counter()
+            pid = os.posix_spawn(command[0], command, os.environ, file_actions=DEVNULL_OUT)
+            _, status, usage = os.wait4(pid, 0)
+            walls[command].append((time.perf_counter() - start) * 1000)
+            cpus[command].append((usage.ru_utime + usage.ru_stime) * 1000)
+            codes[command].add(os.waitstatus_to_exitcode(status))
+    return {c: Cost(statistics.median(walls[c]), statistics.median(cpus[c]),
+                    peak_rss_mb(list(c), scratch), frozenset(codes[c])) for c in commands}
 
 
 def peak_rss_mb(argv: list[str], scratch: Path) -> float:
@@ -260,6 +265,55 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.1f}x" if b else "-"
 
 
+@dataclass(frozen=True)
+class Commands:
+    """The command lines one case measures: the check, its C reference, its child."""
+
+    check: tuple[str, ...]
+    reference: tuple[str, ...] | None
+    child: tuple[str, ...] | None
+
+    @classmethod
+    def of(cls, case: Case, fields: dict) -> Commands:
+        def fill(args: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(a.format(**fields) for a in args)
+
+        return cls((str(BIN / case.check), *fill(case.args)),
+                   (str(PLUGINS / case.reference[0]), *fill(case.reference[1:]))
+                   if case.reference else None,
+                   (shutil.which(case.child[0]), *fill(case.child[1:])) if case.child else None)
+
+    def all(self) -> list[tuple[str, ...]]:
+        return [c for c in (self.check, self.reference, self.child) if c]
+
+
+def report_line(case: Case, commands: Commands, costs: dict, bare: Cost, bare_instr: float,
+                count_instructions: bool) -> str:
+    """One row of the table: the check's costs, its references', the budget verdict."""
+    cost = costs[commands.check]
+    ref = costs[commands.reference] if commands.reference else None
+    child = costs[commands.child] if commands.child else None
+    own_ms = cost.wall_ms - (child.wall_ms if child else 0)
+    within = (own_ms <= BUDGET_MS[case.kind]
+              and (case.kind != "host" or cost.rss_mb <= BUDGET_RSS_MB))
+    line = (f"{case.check:20} {case.kind:8} {cost.wall_ms:8.1f} "
+            f"{(f'{child.wall_ms:.1f}' if child else '-'):>6} {own_ms:6.1f} "
+            f"{cost.cpu_ms:7.1f} {cost.rss_mb:7.1f} "
+            f"{(f'{ref.wall_ms:.1f}' if ref else '-'):>7} "
+            f"{(f'{ref.rss_mb:.1f}' if ref else '-'):>6} "
+            f"{(ratio(cost.wall_ms, ref.wall_ms) if ref else '-'):>6} "
+            f"{ratio(cost.wall_ms, bare.wall_ms):>6}")
+    if count_instructions:
+        count, processes = instructions(list(commands.check))
+        ref_count = f"{instructions(list(commands.reference))[0]:.1f}" \
+            if commands.reference else "-"
+        if commands.child:
+            count -= instructions(list(commands.child))[0]
+        mark = "*" if processes > 1 else " "
+        line += f" {count:7.1f}{mark} {ref_count:>8} {ratio(count, bare_instr):>6}"
+    return line + f"  {'ok' if within else 'OVER'} (exit {sorted(cost.codes)})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=21)
@@ -281,51 +335,26 @@ def main() -> int:
     header += "  budget"
     with tempfile.TemporaryDirectory(prefix="immune-bench-") as name:
         tmp = scratch = Path(name)
-        bare_argv = [sys.executable, "-I", "-S", "-c", "pass"]
-        bare = measure(bare_argv, args.runs, scratch)
-        line = (f"# bare interpreter (python3 -I -S -c pass): {bare.wall_ms:.1f} ms wall, "
-                f"{bare.cpu_ms:.1f} ms CPU, {bare.rss_mb:.1f} MB")
-        bare_instr = 0.0
-        if args.instructions:
-            bare_instr = instructions(bare_argv)[0]
-            line += f", {bare_instr:.1f} M instructions"
-        print(line)
-        print(header)
+        bare_argv = (sys.executable, "-I", "-S", "-c", "pass")
         prepare(tmp)
         with servers({n for c in cases for n in c.needs}, tmp) as fields:
-            for case in cases:
-                argv = [str(BIN / case.check), *(a.format(**fields) for a in case.args)]
-                cost = measure(argv, args.runs, scratch)
-                ref = ref_argv = None
-                if case.reference:
-                    ref_argv = [str(PLUGINS / case.reference[0]),
-                                *(a.format(**fields) for a in case.reference[1:])]
-                    ref = measure(ref_argv, args.runs, scratch)
-                child = child_argv = None
-                if case.child:
-                    child_argv = [shutil.which(case.child[0]),
-                                  *(a.format(**fields) for a in case.child[1:])]
-                    child = measure(child_argv, args.runs, scratch)
-                own_ms = cost.wall_ms - (child.wall_ms if child else 0)
-                within = (own_ms <= BUDGET_MS[case.kind]
-                          and (case.kind != "host" or cost.rss_mb <= BUDGET_RSS_MB))
-                line = (f"{case.check:20} {case.kind:8} {cost.wall_ms:8.1f} "
-                        f"{(f'{child.wall_ms:.1f}' if child else '-'):>6} {own_ms:6.1f} "
-                        f"{cost.cpu_ms:7.1f} {cost.rss_mb:7.1f} "
-                        f"{(f'{ref.wall_ms:.1f}' if ref else '-'):>7} "
-                        f"{(f'{ref.rss_mb:.1f}' if ref else '-'):>6} "
-                        f"{(ratio(cost.wall_ms, ref.wall_ms) if ref else '-'):>6} "
-                        f"{ratio(cost.wall_ms, bare.wall_ms):>6}")
-                if args.instructions:
-                    count, processes = instructions(argv)
-                    ref_count = f"{instructions(ref_argv)[0]:.1f}" if ref_argv else "-"
-                    if child_argv:
-                        count -= instructions(child_argv)[0]
-                    mark = "*" if processes > 1 else " "
-                    line += (f" {count:7.1f}{mark} {ref_count:>8} "
-                             f"{ratio(count, bare_instr):>6}")
-                line += f"  {'ok' if within else 'OVER'} (exit {sorted(cost.codes)})"
-                print(line, flush=True)
+            lines = [Commands.of(case, fields) for case in cases]
+            print(f"# measuring {len(lines)} checks, their references and a bare interpreter "
+                  f"in turns, {args.runs} rounds", flush=True)
+            costs = measure([bare_argv, *(c for line in lines for c in line.all())],
+                            args.runs, scratch)
+            bare = costs[bare_argv]
+            summary = (f"# bare interpreter (python3 -I -S -c pass): {bare.wall_ms:.1f} ms wall, "
+                       f"{bare.cpu_ms:.1f} ms CPU, {bare.rss_mb:.1f} MB")
+            bare_instr = 0.0
+            if args.instructions:
+                bare_instr = instructions(list(bare_argv))[0]
+                summary += f", {bare_instr:.1f} M instructions"
+            print(summary)
+            print(header)
+            for case, commands in zip(cases, lines, strict=True):
+                print(report_line(case, commands, costs, bare, bare_instr, args.instructions),
+                      flush=True)
     if args.instructions:
         print("# * the check started other programs: the instructions of the one in its")
         print("#   case's child (measured alone) are taken off, any others are counted")
