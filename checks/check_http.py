@@ -11,12 +11,19 @@ UNKNOWN, as for every check of this suite, not CRITICAL.
 
 --min-lines and --closing-tag make the reference site's homepage check:
 the page has at least N lines and ends with </html> (else CRITICAL).
+
+-C WARN[,CRIT] judges the days the server certificate has left, as the C
+plugin does (expired or at most CRIT days CRITICAL, at most WARN WARNING):
+it implies https (port 443) and, unless --continue-after-certificate, only
+the TLS handshake is made, no request; with it the page is judged too and
+the worse verdict wins. The certificate need not be valid (self-signed works).
 """
 
 import argparse
 import functools
 import re
 
+from immune.certificate import CertificateContext, certificate_days, read_certificate
 from immune.check import Check
 from immune.context import ThresholdContext
 from immune.domain import (
@@ -36,6 +43,7 @@ from immune.http import (
     HttpError,
     fetch,
     fetch_following,
+    handshake,
     target_for,
 )
 from immune.options import UsageError, non_negative_int, regex
@@ -51,9 +59,12 @@ QUOTE = 40  # characters of an operator's string quoted back in the summary
 
 
 class Page(Resource):
-    """One request for the page (following redirects with -f follow)."""
+    """One request for the page (following redirects with -f follow), or with
+    -C alone only the TLS handshake, for the server certificate."""
 
-    def __init__(self, target, deadline, request, follow, max_redirects, checks, extended):
+    def __init__(self, target, deadline, request, follow, max_redirects, checks, extended,
+                 certificate=None):
+        self.certificate = certificate  # with -C: "only", or "also" the page
         self.target = target
         self.deadline = deadline
         self.request = request  # method, body bound, extra headers
@@ -64,6 +75,9 @@ class Page(Resource):
         self.response = None
 
     def probe(self):
+        if self.certificate == "only":
+            yield from self.probe_certificate()
+            return
         deadline = self.deadline
         try:
             method, max_body, headers = self.request
@@ -78,6 +92,9 @@ class Page(Resource):
             yield Metric("request", err, context="request")
             return
         response = self.response
+        if self.certificate:
+            yield Metric("certificate", read_certificate(response.certificate),
+                         context="certificate")
         yield Metric("status", response.status, context="status")
         yield Metric("time", round(response.seconds, 6), "s", min=0, context="time")
         yield Metric("size", page_size(response), "B", min=0, context="size")
@@ -88,6 +105,16 @@ class Page(Resource):
         content = Content(response)
         for name, measure in self.checks:
             yield Metric(name, measure(content), context=name)
+
+    def probe_certificate(self):
+        """-C without --continue-after-certificate: connect, shake hands, no request."""
+        try:
+            der, seconds = handshake(self.target, self.deadline)
+        except HttpError as err:
+            yield Metric("request", err, context="request")
+            return
+        yield Metric("certificate", read_certificate(der), context="certificate")
+        yield Metric("time", round(seconds, 6), "s", min=0, context="timing")
 
 
 class Content:
@@ -179,12 +206,23 @@ class PageSummary(Summary):
         self.expect = expect
 
     def ok(self, results):
+        if "status" not in results:  # -C alone: the certificate is the answer
+            return results["certificate"].hint
         return self.describe(results)
 
     def problem(self, results):
         if "request" in results:
             return results["request"].hint
+        if "status" not in results:
+            return results["certificate"].hint
         return self.describe(results)
+
+    def verbose(self, results):
+        lines = super().verbose(results)
+        if "certificate" in results and results["certificate"].state == Ok \
+                and "status" in results:  # a good certificate, said with -v
+            lines.insert(0, results["certificate"].hint)
+        return lines
 
     def describe(self, results):
         response = results["status"].resource.response
@@ -245,6 +283,13 @@ def options(parser):
                         help="accepted for compatibility: SNI is always sent")
     parser.add_argument("-D", "--verify-cert", action="store_true",
                         help="verify the server certificate and host name")
+    parser.add_argument("-C", "--certificate", type=certificate_days, metavar="WARN[,CRIT]",
+                        help="days the server certificate must still be valid: WARNING at "
+                             "WARN days or fewer, CRITICAL at CRIT (default 0) or expired; "
+                             "implies -S; only the certificate is checked, no request")
+    parser.add_argument("--continue-after-certificate", action="store_true",
+                        help="with -C, also request the page and judge it (the worse "
+                             "verdict wins)")
     parser.add_argument("-k", "--header", action="append", default=[], type=header,
                         metavar="'NAME: VALUE'", help="extra request header (repeatable)")
     parser.add_argument("-A", "--useragent", metavar="STRING",
@@ -289,6 +334,7 @@ def options(parser):
                         metavar="N", help=f"redirects to follow at most (default {MAX_REDIRECTS})")
     parser.add_thresholds("WARNING when the response time (seconds) is outside RANGE",
                           "CRITICAL when the response time (seconds) is outside RANGE")
+    parser.add_family()
 
 
 def content_checks(args):
@@ -320,8 +366,12 @@ def content_checks(args):
 def build(args, deadline):
     if not args.hostname and not args.address:
         raise UsageError("-H HOST or -I ADDRESS is required")
+    certificate = None
+    if args.certificate is not None:
+        certificate = "also" if args.continue_after_certificate else "only"
     target = target_for(args.hostname or args.address, args.port, args.url,  # -H host:port
-                        args.ssl is not None, args.address, args.verify_cert)
+                        args.ssl is not None or certificate is not None, args.address,
+                        args.verify_cert, args.family)
     max_body = 0 if args.no_body else MAX_BODY
     if args.pagesize and args.pagesize.end != INF and not args.no_body:
         max_body = max(max_body, int(args.pagesize.end) + 1)
@@ -335,7 +385,7 @@ def build(args, deadline):
     headers = [*args.header, *([("User-Agent", args.useragent)] if args.useragent else [])]
     page = Page(target, deadline, (args.method, max_body, tuple(headers)), follow,
                 args.max_redirs, [(name, measure) for name, measure, _ in checks],
-                args.extended_perfdata)
+                args.extended_perfdata, certificate)
     return Check(
         page,
         RequestFailed("request"),
@@ -344,6 +394,7 @@ def build(args, deadline):
         ThresholdContext("time", args.warning, args.critical),
         PageSize("size", args.pagesize or NEVER),
         ThresholdContext("timing"),
+        CertificateContext(args.certificate or (0, 0)),
         PageSummary(expect))
 
 

@@ -56,6 +56,8 @@ class TcpService(Resource):
             return
         with sock:
             if args.certificate:
+                from immune.certificate import peer_certificate
+
                 yield Metric("certificate", peer_certificate(sock), context="certificate")
             with deadline.stage(f"talking to {where(args)}"):
                 tcp.send_all(sock, args.send, deadline)
@@ -73,39 +75,6 @@ class TcpService(Resource):
         yield Metric("time", round(elapsed, 6), "s", min=0, max=args.timeout, context="time")
         if self.reply is not None:
             yield Metric("answer", self.reply, context="answer")
-
-
-def peer_certificate(sock):
-    from immune.x509 import CertificateError, parse
-
-    try:
-        return parse(sock.getpeercert(binary_form=True) or b"")
-    except CertificateError as err:
-        raise CheckError(f"cannot read the server certificate: {err}") from None
-
-
-class CertificateContext(Context):
-    """Days until the server certificate expires, judged like the C plugin's -D."""
-
-    def __init__(self, days):
-        super().__init__("certificate")
-        self.warn_days, self.crit_days = days
-
-    def evaluate(self, metric, resource):
-        import time
-
-        cert = metric.value
-        name = cert.common_name or "(no common name)"
-        date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(cert.not_after))
-        left = cert.seconds_left(time.time())
-        days = int(left // 86400)
-        if left < 0:
-            return Result(Critical, f"Certificate '{name}' expired on {date}", metric)
-        if days > self.warn_days:
-            return Result(Ok, f"Certificate '{name}' will expire on {date}", metric)
-        when = f"{days} day(s)" if days else f"{int(left // 3600)} hour(s)"
-        state = Critical if days <= self.crit_days else Warn
-        return Result(state, f"Certificate '{name}' expires in {when} ({date})", metric)
 
 
 class ConnectionContext(Context):
@@ -189,22 +158,8 @@ def where(args):
     return f"{args.hostname} port {args.port}"
 
 
-def certificate_days(text):
-    """``30`` or ``30,14``: warning and critical days (critical defaults to 0)."""
-    import argparse
-
-    from immune.options import non_negative_int
-
-    parts = text.split(",")
-    if len(parts) > 2:
-        raise argparse.ArgumentTypeError(f"'{text}' is not DAYS or WARN,CRIT days")
-    warn, crit = non_negative_int(parts[0]), non_negative_int(parts[1]) if len(parts) > 1 else 0
-    if crit > warn:
-        raise argparse.ArgumentTypeError(f"critical days {crit} exceed warning days {warn}")
-    return warn, crit
-
-
 def options(parser):
+    from immune.certificate import certificate_days
     from immune.options import non_negative_int, positive_seconds, state_name
 
     state = state_name(Ok, Warn, Critical)
@@ -245,6 +200,7 @@ def options(parser):
 
 
 def build(args, deadline):
+    from immune.certificate import CertificateContext
     from immune.options import UsageError
     from immune.tcp import unescape
 

@@ -6,14 +6,16 @@ the independent source of truth for verdicts (exit codes) and page sizes.
 
 import os
 import re
+import ssl
 import subprocess
 import time
 
 import pytest
 from components.process import free_port
-from runner import c_plugin, run_check
+from runner import c_plugin, libfaketime, run_check, which
 
 C_HTTP = c_plugin("check_http")
+DAY = 86400
 
 
 @pytest.fixture(autouse=True)
@@ -270,3 +272,127 @@ def test_port_in_the_host_name_like_the_c_plugin(apache_web):
     ours = run_check("check_http", "-H", host, "-s", "immune test page").output
     code, _, text = c_plugin("-H", host, "-s", "immune test page")
     assert ours.state == "OK" and ours.code == code, text
+
+
+# -C: the server certificate's days left, side by side with the C plugin -------------
+
+# made half a day ago, so that no day boundary falls between our run and the C plugin's
+HALF_A_DAY_AGO = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - DAY / 2))
+CERTIFICATES = {"5 days": (5, HALF_A_DAY_AGO), "20 days": (20, HALF_A_DAY_AGO),
+                "60 days": (60, HALF_A_DAY_AGO), "expired": (10, "2020-01-01 00:00:00")}
+ACCESS_LOG = 'CustomLog "{log}" "%r"\n'
+
+
+@pytest.fixture(scope="module", params=list(CERTIFICATES))
+def apache_cert(request, tmp_path_factory):
+    """An https Apache per certificate of CERTIFICATES, logging each request line."""
+    from components.apache import MODULES, TLS_CONFIG, apache_server
+    from components.tcppeer import make_certificate
+
+    days, made_at = CERTIFICATES[request.param]
+    tmp = tmp_path_factory.mktemp("apache-cert")
+    cert, key = make_certificate(tmp / "tls", "/CN=cert.example", days, made_at)
+    extra = TLS_CONFIG.format(modules=MODULES, cert=cert, key=key) + \
+        ACCESS_LOG.format(log=tmp / "access.log")
+    with apache_server(tmp, extra, scheme="https") as server:
+        server.access_log = tmp / "access.log"
+        yield server
+
+
+def certificate_words(text):
+    """(state word, what the C plugin says of the certificate, the count) of a -C line."""
+    found = re.search(r"(OK|WARNING|CRITICAL) - Certificate '([^']*)' (will expire on|"
+                      r"expires in (\d+) (day|hour|minute)|expired on)", text)
+    assert found, text
+    return found[1], found[2], found[3].split(" ")[0], found[4], found[5]
+
+
+def line(out):
+    """Our status line without the check's name and perfdata."""
+    return f"{out.state} - {out.summary}"
+
+
+def requests_logged(server):
+    return server.access_log.read_text().splitlines() if server.access_log.exists() else []
+
+
+@pytest.mark.parametrize("option", ["30,14", "30,3", "60", "0"])
+def test_certificate_days_left_match_the_c_plugin(apache_cert, option):
+    argv = ["-H", "127.0.0.1", "-p", str(apache_cert.port), "-C", option, "-u", "/cert-only"]
+    ours = run_check("check_http", *argv).output
+    code, size, text = c_plugin(*argv)
+    assert ours.code == code, (ours, text)
+    assert certificate_words(line(ours)) == certificate_words(text), (ours, text)
+    assert size is None and "size" not in ours.perfdata  # no request: no page
+    assert list(ours.perfdata) == ["time"] and ours.perfdata["time"].value > 0
+    assert not any("/cert-only" in line for line in requests_logged(apache_cert))
+
+
+def test_continue_after_certificate_requests_the_page_and_the_worse_verdict_wins(apache_cert):
+    base = ["-H", "127.0.0.1", "-p", str(apache_cert.port), "--continue-after-certificate"]
+    for extra in (["-C", "30,14"], ["-C", "0"], ["-C", "0", "-u", "/nothere"],
+                  ["-C", "10", "-s", "not on the page"]):
+        ours = run_check("check_http", *base, *extra).output
+        code, size, text = c_plugin(*base, *extra)
+        assert ours.code == code, (extra, ours, text)
+        assert ours.perfdata["size"].value == size, (ours, text)
+        cert_state = certificate_words(text.splitlines()[0])[0]
+        if cert_state != "OK":  # the certificate's trouble is named in the summary
+            assert "Certificate 'cert.example' " in ours.summary, ours.summary
+    assert any(line.startswith("GET /nothere ") for line in requests_logged(apache_cert))
+
+
+def test_moving_now_with_immune_now_as_faketime_moves_the_c_plugin(apache_tls):
+    from immune import x509
+
+    der = ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate(("127.0.0.1", apache_tls.port)))
+    end = x509.parse(der).not_after
+    argv = ["-H", "127.0.0.1", "-p", str(apache_tls.port), "-C", "30,14"]
+    for before, state, count in ((45 * DAY, "OK", None), (30 * DAY + 60, "WARNING", "30"),
+                                 (14 * DAY + 60, "CRITICAL", "14"), (5 * 3600 + 60, "CRITICAL",
+                                                                     "5"),
+                                 (20 * 60 + 30, "CRITICAL", "20"), (-DAY, "CRITICAL", None)):
+        now = end - before
+        ours = run_check("check_http", *argv, env={"IMMUNE_NOW": str(now)}).output
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now))
+        faked = {**os.environ, "LD_PRELOAD": libfaketime(), "FAKETIME": f"@{stamp}",
+                 "TZ": "UTC"}
+        proc = subprocess.run([C_HTTP, *argv], capture_output=True, text=True, timeout=30,
+                              env=faked)
+        theirs = certificate_words(proc.stdout)
+        assert ours.code == proc.returncode, (ours, proc.stdout)
+        assert certificate_words(line(ours)) == theirs, (ours, proc.stdout)
+        assert (ours.state, theirs[3]) == (state, count), (ours, proc.stdout)
+
+
+def test_certificate_implies_https_on_port_443(netns, tmp_path):
+    from components.tcppeer import make_certificate
+
+    cert, key = make_certificate(tmp_path, "/CN=www.example", 20, HALF_A_DAY_AGO)
+    server = subprocess.Popen(  # openssl's own https server, on 443 in a private namespace
+        [netns.ip_path, "netns", "exec", netns.name, which("openssl"), "s_server", "-accept",
+         "127.0.0.1:443", "-cert", str(cert), "-key", str(key), "-www"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):  # until it listens
+            if netns.check("check_tcp", "-H", "127.0.0.1", "-p", "443").code == 0:
+                break
+            time.sleep(0.1)
+        ours = netns.check("check_http", "-H", "127.0.0.1", "-C", "30,14").output
+        theirs = netns.exec(C_HTTP, "-H", "127.0.0.1", "-C", "30,14")
+        assert ours.code == theirs.returncode == 1, (ours, theirs.stdout)
+        assert certificate_words(line(ours)) == certificate_words(theirs.stdout) == \
+            ("WARNING", "www.example", "expires", "19", "day")
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+def test_address_family_options(apache_web):
+    ipv4 = ["-H", "localhost", "-p", str(apache_web.port), "-s", "immune test page"]
+    assert run_check("check_http", *ipv4, "-4").output.state == "OK"
+    ipv6 = run_check("check_http", "-H", "127.0.0.1", "-p", str(apache_web.port), "-6").output
+    code, _, text = c_plugin("-H", "127.0.0.1", "-p", str(apache_web.port), "-6")
+    assert ipv6.state == "CRITICAL" and ipv6.code == code, text  # no IPv4 address as IPv6
+    both_families = run_check("check_http", *ipv4, "-4", "-6")
+    assert both_families.code == 3 and both_families.output.long_lines == []

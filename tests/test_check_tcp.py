@@ -261,3 +261,32 @@ def test_port_is_required_for_tcp_after_the_name_resolves():
     run = run_check("check_tcp", "-H", "no-such-host.invalid")  # the C plugin says this first
     assert run.code == 2 and "Invalid hostname" in run.output.summary
 
+
+
+def test_certificate_days_are_counted_from_immune_now_as_faketime_moves_the_c_plugin(
+        tcp_peer, tmp_path):
+    import os
+    import ssl
+
+    from immune import x509
+    from runner import libfaketime
+
+    cert = make_certificate(tmp_path / "tls", days=30)
+    end = x509.parse(ssl.PEM_cert_to_DER_cert(cert[0].read_text())).not_after
+    peer = tcp_peer(lambda conn: conn.sendall(b"* OK chat ready\r\n"), tls=cert)
+    args = ["-H", "127.0.0.1", "-p", str(peer.port), "-D", "20,10", "-e", "* OK"]
+    for before, code, text in ((25 * 86400, 0, None),
+                               (15 * 86400 + 60, 1, "expires in 15 day(s) ("),
+                               (5 * 86400 + 60, 2, "expires in 5 day(s) ("),
+                               (-86400, 2, "expired on ")):
+        now = end - before
+        run = run_check("check_tcp", *args, env={"IMMUNE_NOW": str(now)})
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now))
+        faked = {**os.environ, "LD_PRELOAD": libfaketime(), "FAKETIME": f"@{stamp}",
+                 "TZ": "UTC"}
+        theirs = subprocess.run([C_PLUGIN, *args], capture_output=True, text=True,
+                                timeout=30, env=faked)
+        assert run.code == code == theirs.returncode, (run.stdout, theirs.stdout)
+        if text:
+            assert run.output.summary.startswith(f"Certificate 'chat.example' {text}")
+            assert f"Certificate 'chat.example' {text}" in theirs.stdout

@@ -11,6 +11,7 @@ from immune.http import (
     Target,
     fetch,
     fetch_following,
+    handshake,
     redirect_target,
     split_host,
     target_for,
@@ -89,10 +90,29 @@ def test_tls_fetch_and_verification_failure(apache_tls):
     assert err.value.kind == "tls" and "CERTIFICATE_VERIFY_FAILED" in str(err.value)
 
 
+def test_the_certificate_the_server_presented(apache_tls):
+    import socket
+    import ssl
+
+    independent = ssl.PEM_cert_to_DER_cert(
+        ssl.get_server_certificate(("127.0.0.1", apache_tls.port)))
+    tls = Target("127.0.0.1", apache_tls.port, "localhost", "/", tls=True)
+    der, seconds = handshake(tls, Deadline(5))  # no request sent
+    assert der == independent and 0 < seconds < 5
+    assert fetch(tls, Deadline(5)).certificate == independent  # self-signed: not verified
+    with pytest.raises(HttpError) as err:
+        handshake(tls._replace(verify=True), Deadline(5))
+    assert err.value.kind == "tls"
+    with pytest.raises(HttpError) as err:  # no IPv6 address for an IPv4 literal
+        handshake(tls._replace(family=socket.AF_INET6), Deadline(5))
+    assert err.value.kind == "dns"
+
+
 def test_plain_http_to_a_tls_port_is_not_a_tls_error(apache_tls):
     # Apache answers plain HTTP on an https port with 400: an HTTP answer, judged as such.
     response = fetch(Target("127.0.0.1", apache_tls.port, "127.0.0.1"), Deadline(5))
     assert response.status == 400
+    assert response.certificate is None  # plain http: no certificate
 
 
 def test_host_header_and_url():

@@ -42,17 +42,21 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from immune.deadline import Deadline
 
-__all__ = ["HttpError", "Response", "Target", "fetch", "fetch_following", "redirect_target",
-           "split_host", "target_for"]
+__all__ = ["HttpError", "Response", "Target", "fetch", "fetch_following", "handshake",
+           "redirect_target", "split_host", "target_for"]
 
 MAX_BODY = 2 * 1024 * 1024
 MAX_REDIRECTS = 15
 USER_AGENT = "immune-check (monitoring)"
 
 
-class Target(namedtuple("Target", "address port host path tls verify",
-                        defaults=("/", False, False))):
-    """Where one request goes: connect to *address*:*port*, ask *host* for *path*."""
+class Target(namedtuple("Target", "address port host path tls verify family",
+                        defaults=("/", False, False, 0))):
+    """Where one request goes: connect to *address*:*port*, ask *host* for *path*.
+
+    *family* is the socket address family to connect with (``AF_INET``,
+    ``AF_INET6``; 0 for either).
+    """
 
     __slots__ = ()
 
@@ -76,7 +80,8 @@ class Target(namedtuple("Target", "address port host path tls verify",
 
 
 class Response(namedtuple("Response", "target status_line status headers head_size body "
-                                      "truncated seconds redirects timings")):
+                                      "truncated seconds redirects timings certificate",
+                          defaults=(None,))):
     """What the server answered: status line and code, headers, body (bounded).
 
     *headers* is a tuple of (name, value) as sent; *head_size* the bytes of the
@@ -85,7 +90,9 @@ class Response(namedtuple("Response", "target status_line status headers head_si
     to the last byte; *redirects* counts the redirects followed to get here;
     *timings* splits the last request's seconds: (``connect``, ``tls`` for https,
     ``firstbyte`` and ``headers`` counted from sending the request, ``transfer``
-    of the body) as (name, seconds) pairs.
+    of the body) as (name, seconds) pairs; *certificate* is the DER of the
+    certificate the https server presented (verified or not; of the first
+    request when redirects were followed), ``None`` for http.
     """
 
     __slots__ = ()
@@ -122,17 +129,18 @@ def split_host(host: str) -> tuple[str, int | None]:
 
 
 def target_for(host: str, port: int | None = None, path: str = "/", tls: bool = False,
-               address: str | None = None, verify: bool = False) -> Target:
+               address: str | None = None, verify: bool = False, family: int = 0) -> Target:
     """The target of a check's options, as check_http builds it.
 
     *host* may carry a port (``example.com:5000``, used when *port* is not
     given; else 443 with *tls*, 80 without); a *path* without its leading ``/``
-    gets one; *address* (default: the host's name) is where to connect.
+    gets one; *address* (default: the host's name) is where to connect, with
+    address *family* (0: either).
     """
     name, host_port = split_host(host)
     port = port or host_port or (443 if tls else 80)
     path = path if path.startswith("/") else "/" + path
-    return Target(address or name, port, host, path, tls, verify)
+    return Target(address or name, port, host, path, tls, verify, family)
 
 
 def fetch(target: Target, deadline: Deadline, method: str = "GET",
@@ -145,12 +153,14 @@ def fetch(target: Target, deadline: Deadline, method: str = "GET",
     where = f"{target.address}:{target.port}"
     request = request_bytes(method, target.path, target.host_header, headers, USER_AGENT)
     start = time.monotonic()
-    sock = connect(target.address, target.port, deadline)
+    sock = connect(target.address, target.port, deadline, target.family)
     timings = [("connect", time.monotonic() - start)]
+    certificate = None
     try:
         if target.tls:
             sock = start_tls(sock, where, split_host(target.host)[0], target.verify, deadline)
             timings.append(("tls", time.monotonic() - start - timings[0][1]))
+            certificate = sock.getpeercert(binary_form=True)
         with deadline.stage(f"waiting for the response from {where}"):
             sent = time.monotonic()
             send(sock, request, deadline)
@@ -165,7 +175,23 @@ def fetch(target: Target, deadline: Deadline, method: str = "GET",
     timings += [("firstbyte", first - sent), ("headers", headers_done - sent),
                 ("transfer", end - headers_done)]
     return Response(target, status_line, status, fields, head_size, body, truncated,
-                    end - start, 0, tuple((name, round(value, 6)) for name, value in timings))
+                    end - start, 0, tuple((name, round(value, 6)) for name, value in timings),
+                    certificate)
+
+
+def handshake(target: Target, deadline: Deadline) -> tuple[bytes | None, float]:
+    """Connect to the https *target* and shake hands, sending no request:
+    (the DER of the certificate the server presented, the seconds it took).
+
+    What ``check_http -C`` does without ``--continue-after-certificate``; the
+    certificate is verified only with ``target.verify``.
+    """
+    where = f"{target.address}:{target.port}"
+    start = time.monotonic()
+    sock = connect(target.address, target.port, deadline, target.family)
+    sock = start_tls(sock, where, split_host(target.host)[0], target.verify, deadline)
+    with sock:
+        return sock.getpeercert(binary_form=True), time.monotonic() - start
 
 
 def fetch_following(target: Target, deadline: Deadline, method: str = "GET",
@@ -182,6 +208,7 @@ def fetch_following(target: Target, deadline: Deadline, method: str = "GET",
     start = time.monotonic()
     hops = 0
     response = fetch(target, deadline, method, max_body, headers)
+    certificate = response.certificate
     while 300 <= response.status < 400:
         location = response.header("location")
         if not location:
@@ -197,7 +224,8 @@ def fetch_following(target: Target, deadline: Deadline, method: str = "GET",
         seen.add(key)
         hops += 1
         response = fetch(target, deadline, method, max_body, headers)
-    return response._replace(seconds=time.monotonic() - start, redirects=hops)
+    return response._replace(seconds=time.monotonic() - start, redirects=hops,
+                             certificate=certificate)
 
 
 def redirect_target(target: Target, location: str, sticky_address: bool = False,
@@ -217,4 +245,5 @@ def redirect_target(target: Target, location: str, sticky_address: bool = False,
     host = f"[{url.hostname}]" if ":" in url.hostname else url.hostname
     host += "" if url.port is None else f":{url.port}"
     return Target(target.address if sticky_address else url.hostname,
-                  target.port if sticky_port else port, host, path, tls, target.verify)
+                  target.port if sticky_port else port, host, path, tls, target.verify,
+                  target.family)

@@ -80,15 +80,16 @@ def ascii_host(host: str) -> str:
         raise HttpError("dns", f"'{host}' is not a valid host name") from None
 
 
-def connect(address: str, port: int, deadline: Deadline) -> socket.socket:
+def connect(address: str, port: int, deadline: Deadline, family: int = 0) -> socket.socket:
     """A TCP connection to *address*:*port* by :func:`immune.tcp.connect` (each
-    resolved address in turn, the look-up itself bounded by the deadline)."""
+    resolved address of *family*, 0 for any, in turn, the look-up itself bounded by
+    the deadline)."""
     where = f"{address}:{port}"
     if not address.strip():  # getaddrinfo would take "" for this host
         raise HttpError("dns", "empty host name")
     with deadline.stage(f"connecting to {where}"):
         try:
-            return tcp.connect(address, port, deadline)
+            return tcp.connect(address, port, deadline, family)
         except tcp.ResolveError as err:
             raise HttpError("dns", str(err)) from None
         except tcp.ConnectError as err:
