@@ -28,7 +28,7 @@ def test_days_option():
     assert certificate_days("30") == (30, 0)
     assert certificate_days("30,14") == (30, 14)
     assert certificate_days("0") == (0, 0)
-    for bad in ("x", "-1", "30,", "14,30", "1,2,3", ""):
+    for bad in ("x", "-1", "30,", "1,2,3", ""):
         with pytest.raises(argparse.ArgumentTypeError):
             certificate_days(bad)
 

@@ -316,7 +316,7 @@ def requests_logged(server):
     return server.access_log.read_text().splitlines() if server.access_log.exists() else []
 
 
-@pytest.mark.parametrize("option", ["30,14", "30,3", "60", "0"])
+@pytest.mark.parametrize("option", ["30,14", "30,3", "60", "0", "10,50", "40,50"])
 def test_certificate_days_left_match_the_c_plugin(apache_cert, option):
     argv = ["-H", "127.0.0.1", "-p", str(apache_cert.port), "-C", option, "-u", "/cert-only"]
     ours = run_check("check_http", *argv).output

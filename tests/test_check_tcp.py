@@ -232,6 +232,8 @@ def test_tls_conversation_and_sni(tcp_peer, certificate):
     (30, None, "20", 0, None),
     (10, None, "20", 1, "Certificate 'chat.example' expires in 9 day(s) ("),
     (10, None, "20,10", 2, "Certificate 'chat.example' expires in 9 day(s) ("),
+    (10, None, "20,30", 2, "Certificate 'chat.example' expires in 9 day(s) ("),  # CRIT > WARN
+    (10, None, "5,30", 0, None),
     (10, "2020-01-01 00:00:00", "5", 2, "Certificate 'chat.example' expired on 2020-01-11 "),
 ])
 def test_certificate_days(tcp_peer, tmp_path, days, made_at, option, code, text):
@@ -247,7 +249,7 @@ def test_certificate_days(tcp_peer, tmp_path, days, made_at, option, code, text)
         assert run.output.long_lines[0].startswith("Certificate 'chat.example' will expire on ")
 
 
-@pytest.mark.parametrize("argv", [["-D", "5,10"], ["-D", "x"], ["-D", "1,2,3"],
+@pytest.mark.parametrize("argv", [["-D", "x"], ["-D", "1,2,3"],
                                   ["-r", "maybe"], ["-M", "bad"], ["-m", "-1"], ["-d", "0"],
                                   ["-p", "0"], ["-4", "-6"]])
 def test_bad_options_are_one_unknown_line(argv):

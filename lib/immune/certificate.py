@@ -25,7 +25,9 @@ DAY, HOUR, MINUTE = 86400, 3600, 60
 def certificate_days(text: str) -> tuple[int, int]:
     """``30`` or ``30,14``: (warning, critical) days; critical defaults to 0.
 
-    An option type: a bad value raises :class:`argparse.ArgumentTypeError`.
+    Critical above warning is accepted, as the C plugins accept it: then
+    every count up to the warning days is CRITICAL. An option type: a bad
+    value raises :class:`argparse.ArgumentTypeError`.
     """
     import argparse
 
@@ -35,8 +37,6 @@ def certificate_days(text: str) -> tuple[int, int]:
     if len(parts) > 2:
         raise argparse.ArgumentTypeError(f"'{text}' is not DAYS or WARN,CRIT days")
     warn, crit = non_negative_int(parts[0]), non_negative_int(parts[1]) if len(parts) > 1 else 0
-    if crit > warn:
-        raise argparse.ArgumentTypeError(f"critical days {crit} exceed warning days {warn}")
     return warn, crit
 
 
