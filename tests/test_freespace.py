@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 from immune.domain import Critical, Warn
-from immune.freespace import MB, Limit, Thresholds, add_options, plan_thresholds, units
+from immune.freespace import MB, Thresholds, add_options, limit, plan_thresholds, units
 from immune.mounts import Usage
 from immune.options import CheckParser, UsageError
 
@@ -55,35 +55,35 @@ def test_paths_before_any_threshold_take_the_last_ones():
 
 def test_percent_and_size_floors_judge_and_give_used_levels():
     usage = Usage(used=900 * MB, free=100 * MB, files=100, ffree=3)  # 10% free, 3% inodes
-    both = Thresholds((Limit("15%").resolve(MB), Limit("50").resolve(MB)),
-                      (Limit("20MB").resolve(MB),), Limit("5%"), None)
+    both = Thresholds((limit("15%").resolve(MB), limit("50").resolve(MB)),
+                      (limit("20MB").resolve(MB),), limit("5%"), None)
     assert both.judge(usage) == (Warn, "free below 15%")
-    assert Thresholds((), (Limit("200").resolve(MB),)).judge(usage) == \
+    assert Thresholds((), (limit("200").resolve(MB),)).judge(usage) == \
         (Critical, "free below 200 MB")
-    assert Thresholds((), (), Limit("5%"), Limit("4%")).judge(usage) == \
+    assert Thresholds((), (), limit("5%"), limit("4%")).judge(usage) == \
         (Critical, "free inodes below 4%")
-    assert Thresholds((Limit("10%").resolve(MB),)).judge(usage) is None  # 10% is not below
+    assert Thresholds((limit("10%").resolve(MB),)).judge(usage) is None  # 10% is not below
     warn, crit = both.used_levels(usage)
     assert (str(warn), str(crit)) == ("850", "980")
-    huge = Thresholds((Limit("2GB"),))
+    huge = Thresholds((limit("2GB"),))
     assert str(huge.used_levels(usage)[0]) == "0"  # never below zero
 
 
 def test_a_limit_is_an_immutable_value():
-    bare = Limit(" 50 ")
+    bare = limit(" 50 ")
     resolved = bare.resolve(1024)
     assert (bare.size, bare.multiple, str(bare)) == (None, MB, "0 MB")
     assert (resolved.size, resolved.multiple, str(resolved)) == (51200, 1024, "50 kB")
     with pytest.raises(AttributeError):
         bare.size = 1
-    assert resolved == Limit("50").resolve(1024) != bare
+    assert resolved == limit("50").resolve(1024) != bare
     assert copy.deepcopy(resolved) == pickle.loads(pickle.dumps(resolved)) == resolved
 
 
 @pytest.mark.parametrize("text", ["10:5", "101%", "-3", "nan", "inf", "5XB", "%", "abc%"])
 def test_bad_limits(text):
     with pytest.raises(argparse.ArgumentTypeError):
-        Limit(text)
+        limit(text)
     with pytest.raises(UsageError):
         parse("-w", text)
 

@@ -36,32 +36,11 @@ UNIT_NAMES = {1: "B", 1024: "kB", MB: "MB", 1024 * MB: "GB", 1024 * 1024 * MB: "
 class Limit(namedtuple("Limit", "text percent size multiple")):
     """One free-space floor: a percent of the file system or a size in bytes.
 
-    ``Limit("20%")`` reads an option's text; a bare count of ``--units`` has no
-    size until :meth:`resolve` gives it one. An immutable value.
+    Made by :func:`limit` from an option's text; a bare count of ``--units``
+    has no size until :meth:`resolve` gives it one. An immutable value.
     """
 
     __slots__ = ()
-
-    def __new__(cls, text: str) -> Limit:
-        shown = text.strip()
-        percent: float | None = None
-        size: float | None = None
-        if shown.endswith("%"):
-            percent = _number(shown[:-1], text)
-            if percent > 100:
-                raise argparse.ArgumentTypeError(f"'{text}' is more than 100%")
-        elif not any(c.isalpha() for c in shown):
-            _number(shown, text)  # a count of --units, resolved after parsing
-        else:
-            try:
-                size = parse_size(shown)
-            except SizeError as err:
-                raise argparse.ArgumentTypeError(str(err)) from None
-        return super().__new__(cls, shown, percent, size, MB)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # copy and pickle rebuild the fields: __new__ takes the option's text only
-        return type(self)._make, (tuple(self),)
 
     def resolve(self, multiple: int) -> Limit:
         """This limit with a bare number in *multiple* bytes (``-u`` may come anywhere)."""
@@ -94,13 +73,27 @@ def _number(text: str, original: str) -> float:
 
 
 def limit(text: str) -> Limit:
-    """Option type of ``-w``/``-c``."""
-    return Limit(text)
+    """Option type of ``-w``/``-c``: ``20%``, ``500`` (in ``--units``), ``2GB``."""
+    shown = text.strip()
+    percent: float | None = None
+    size: float | None = None
+    if shown.endswith("%"):
+        percent = _number(shown[:-1], text)
+        if percent > 100:
+            raise argparse.ArgumentTypeError(f"'{text}' is more than 100%")
+    elif not any(c.isalpha() for c in shown):
+        _number(shown, text)  # a count of --units, resolved after parsing
+    else:
+        try:
+            size = parse_size(shown)
+        except SizeError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    return Limit(shown, percent, size, MB)
 
 
 def inode_limit(text: str) -> Limit:
     """Option type of ``-W``/``-K``: a percent, ``%`` optional."""
-    return Limit(text if text.strip().endswith("%") else text.strip() + "%")
+    return limit(text if text.strip().endswith("%") else text.strip() + "%")
 
 
 def units(text: str) -> int:
