@@ -38,7 +38,7 @@ def _entries(document: dict) -> list[Restart]:
     A time that is not a finite number is not well-formed: an infinite one
     would count against the rate limit for ever.
     """
-    items = document.get("entries") if isinstance(document, dict) else None
+    items = document.get("entries")
     found = []
     for item in items if isinstance(items, list) else ():
         try:
