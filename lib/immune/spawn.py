@@ -58,13 +58,12 @@ def run(argv: Sequence[str], timeout: float, input: bytes | None = None) -> Comp
         err_r, err_w = _pipe(opened)
         actions = [(os.POSIX_SPAWN_DUP2, stdin_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1),
                    (os.POSIX_SPAWN_DUP2, err_w, 2)]
+        pid, mask = _start(args, actions)
         try:
-            pid = os.posix_spawnp(args[0], args, os.environ, file_actions=actions, setsid=True)
-        except OSError as err:
-            raise NotStarted(err.errno, err.strerror) from None
-        for fd in (stdin_r, out_w, err_w):
-            _close(fd, opened)
-        try:
+            # the check's hard timer, held while the program had no pid here, strikes here
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, mask)
+            for fd in (stdin_r, out_w, err_w):
+                _close(fd, opened)
             out, err = _collect(out_r, err_r, stdin_w, input or b"", end, opened)
             status = _wait(pid, end)
         except BaseException:
@@ -74,6 +73,31 @@ def run(argv: Sequence[str], timeout: float, input: bytes | None = None) -> Comp
     finally:
         for fd in list(opened):
             _close(fd, opened)
+
+
+def _start(args: list[str], actions: list) -> tuple[int, set[int]]:
+    """Start the program in a session of its own: its pid, and the signal mask to
+    restore, for this returns with SIGALRM blocked.
+
+    The check's hard timer (SIGALRM) is held from before the start until the
+    caller, knowing the pid, can kill what it started. The program gets the
+    signal mask the check had and, as with ``subprocess``, SIGPIPE and
+    SIGXFSZ back at their defaults (Python ignores them). SIGCHLD is put back
+    to its default too: a parent that ignores it passes that on through exec,
+    and the kernel would then reap the program and lose its exit status.
+    """
+    if _signal.getsignal(_signal.SIGCHLD) == _signal.SIG_IGN:
+        _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+    mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGALRM})
+    try:
+        pid = os.posix_spawnp(args[0], args, os.environ, file_actions=actions, setsid=True,
+                              setsigmask=mask, setsigdef=(_signal.SIGPIPE, _signal.SIGXFSZ))
+    except BaseException as err:
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, mask)
+        if isinstance(err, OSError):
+            raise NotStarted(err.errno, err.strerror) from None
+        raise
+    return pid, mask
 
 
 def _collect(out_r: int, err_r: int, stdin_w: int | None, data: bytes, end: float,
@@ -113,7 +137,7 @@ def _collect(out_r: int, err_r: int, stdin_w: int | None, data: bytes, end: floa
 
 
 def _wait(pid: int, end: float) -> int:
-    """The wait status of *pid*, which has closed its output, waiting until *end*."""
+    """The wait status of *pid*, waiting until *end* (then :class:`Expired`)."""
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -129,14 +153,10 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, _signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    give_up = time.monotonic() + _REAP_SECONDS
-    while time.monotonic() < give_up:
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0]:
-                return
-        except ChildProcessError:
-            return
-        time.sleep(0.001)
+    try:
+        _wait(pid, time.monotonic() + _REAP_SECONDS)
+    except (Expired, ChildProcessError):
+        pass
 
 
 def _pipe(opened: list[int]) -> tuple[int, int]:
