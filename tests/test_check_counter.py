@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from components.memcached import names_on_every_server
 from immune.counters import Counters
 from runner import run_check
 from test_faults import PEERS
@@ -98,7 +99,7 @@ def test_gauge_latest_value(memcached_server):
 def test_dead_server_is_named_and_the_others_are_judged(memcached_pool):
     servers = [m.address for m in memcached_pool]
     pool = Counters(servers)
-    names = [f"metric{i}" for i in range(9)]
+    names = names_on_every_server(pool, servers, 9)
     written = {n: history(pool, n, 15) for n in names}
     memcached_pool[2].kill()
     dead = servers[2]
@@ -120,7 +121,7 @@ def test_dead_server_is_named_and_the_others_are_judged(memcached_pool):
 def test_judged_problems_come_before_unknowns(memcached_pool):
     servers = [m.address for m in memcached_pool]
     pool = Counters(servers)
-    names = [f"metric{i}" for i in range(9)]
+    names = names_on_every_server(pool, servers, 9)
     for name in names:
         history(pool, name, 15)
     memcached_pool[0].kill()

@@ -15,6 +15,7 @@ import time
 import warnings
 
 import pytest
+from components.memcached import names_on_every_server
 from components.process import free_port, port_open, running
 from immune import counters
 from immune.counters import CounterNameError, Counters, parse_servers
@@ -148,7 +149,7 @@ def test_pool_places_every_bucket_of_a_counter_on_one_server(memcached_pool):
     servers = [m.address for m in memcached_pool]
     pool = Counters(servers)
     now = time.time()
-    names = [f"metric{i}" for i in range(30)]
+    names = names_on_every_server(pool, servers, 30)
     for name in names:
         for age in range(3):
             assert pool.incr(name, 1, tag="canary" if age == 2 else None, at=now - 60 * age)
@@ -176,7 +177,7 @@ def assert_fast(spent: list[float]) -> None:
 def test_dead_server_costs_the_app_nothing_but_its_counts(memcached_pool):
     servers = [m.address for m in memcached_pool]
     pool = Counters(servers)
-    names = [f"metric{i}" for i in range(30)]
+    names = names_on_every_server(pool, servers, 30)
     on = {s: [n for n in names if pool.server_for(n) == s] for s in servers}
     assert all(pool.incr(n) for n in names)
     memcached_pool[0].kill()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from components.memcached import names_on_every_server
 from immune.counters import Counters
 from immune.deadline import CheckTimeout, Deadline
 from immune.memcache import COUNTER, GAUGE, Misconfigured, Series, Window, read
@@ -97,7 +98,7 @@ def test_one_connection_per_server_holding_wanted_counters(memcached_pool):
 def test_dead_server_makes_only_its_counters_undeterminable(memcached_pool):
     servers = [m.address for m in memcached_pool]
     pool = Counters(servers)
-    names = [f"metric{i}" for i in range(12)]
+    names = names_on_every_server(pool, servers, 12)
     written = {n: write_history(pool, n, 16) for n in names}
     memcached_pool[1].kill()
     window = Window.last(900, at=NOW)
