@@ -103,10 +103,17 @@ def libfaketime() -> str:
     return found[0]
 
 
-def alive(pid: int) -> bool:
-    """Running, not a zombie waiting for a parent that does not reap it."""
+def process_stat(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the command name (state, ppid...),
+    or None when there is no such process."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
+            return stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent that does not reap it."""
+    fields = process_stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from immune import spawn
-from runner import alive
+from runner import alive, process_stat
 
 BIG = 300_000  # several times a pipe's buffer, on both streams at once
 
@@ -20,15 +20,9 @@ def open_fds() -> set[str]:
 
 def children() -> set[int]:
     """This process's children, running or not yet reaped."""
-    found = set()
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                if int(stat.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
-                    found.add(int(entry))
-        except (ValueError, OSError):
-            continue
-    return found
+    me = str(os.getpid())
+    return {int(pid) for pid in os.listdir("/proc")
+            if pid.isdigit() and (process_stat(pid) or [None, None])[1] == me}
 
 
 def test_stdout_and_stderr_come_back_whole_and_apart():
